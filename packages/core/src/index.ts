@@ -1,0 +1,25 @@
+export {
+  ConfigError,
+  type ConfigIssue,
+  formatConfigIssue,
+  formatConfigIssues,
+  isLlmgwError,
+  LlmgwError,
+} from './errors.js';
+export {
+  type AttemptOutcome,
+  FAILURE_REASONS,
+  type FailureReason,
+  isBreakerReason,
+  isFailoverReason,
+  isFailureReason,
+} from './reasons.js';
+export { fingerprintKey, maskKey } from './secrets.js';
+export {
+  BREAKER_STRATEGIES,
+  type BreakerStrategy,
+  PROVIDER_TYPES,
+  type ProviderType,
+  TRIPLE_STATES,
+  type TripleState,
+} from './states.js';
