@@ -23,3 +23,11 @@ export {
   TRIPLE_STATES,
   type TripleState,
 } from './states.js';
+export type {
+  Classification,
+  RateLimitHints,
+  TransportFailure,
+  UpstreamFailure,
+  UpstreamRequest,
+  VerdictScope,
+} from './upstream.js';
