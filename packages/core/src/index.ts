@@ -1,3 +1,4 @@
+export { escalatingDelay, withJitter } from './backoff.js';
 export {
   ConfigError,
   type ConfigIssue,
@@ -23,6 +24,7 @@ export {
   TRIPLE_STATES,
   type TripleState,
 } from './states.js';
+export * from './triple/index.js';
 export type {
   Classification,
   RateLimitHints,

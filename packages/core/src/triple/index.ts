@@ -1,0 +1,17 @@
+export {
+  type CorrelatedVerdict,
+  type CorrelationPolicy,
+  detectCorrelatedFailure,
+  type RecentFailure,
+} from './correlation.js';
+export { DEFAULT_HEALTH_POLICY, type HealthPolicy } from './policy.js';
+export { isFrozen, isLeasable, type TripleSnapshot, UNTESTED_TRIPLE } from './snapshot.js';
+export {
+  type AuditEntry,
+  isAmnestyState,
+  resetTriple,
+  type ScopeEffect,
+  type Transition,
+  type TripleOutcome,
+  transition,
+} from './transition.js';
