@@ -1,4 +1,4 @@
-// The floors, top to bottom: apps → keeper, conductor → config, db, providers, http, testkit → core.
+// The floors, top to bottom: apps → keeper, conductor → upstream → config, db, providers, http, testkit → core.
 // Nothing imports upward or sideways within a floor; testkit is for tests only.
 const middle = '(config|db|providers|http|testkit)';
 module.exports = {
@@ -15,6 +15,12 @@ module.exports = {
       // Tests may reach sideways (an adapter test sends through http to the testkit upstream).
       from: { path: `^packages/${middle}/`, pathNot: ['\\.test\\.ts$', '/test/'] },
       to: { path: '^(packages|apps)/', pathNot: [`^packages/core/`, '^packages/$1/'] },
+    },
+    {
+      name: 'upstream-imports-only-providers-http-core',
+      severity: 'error',
+      from: { path: '^packages/upstream/', pathNot: ['\\.test\\.ts$'] },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/(core|providers|http|upstream)/' },
     },
     {
       name: 'keeper-conductor-never-import-each-other-or-apps',
