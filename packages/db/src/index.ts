@@ -1,0 +1,7 @@
+export { maskDatabaseUrl } from './connection-errors.js';
+export { type CreateDatabaseOptions, createDatabase } from './create-database.js';
+export type { Database, DatabaseKind, Db, DbSession, RawQuery } from './database.js';
+export { ADVISORY_LOCK_IDS } from './internal.js';
+export { type MigrateOptions, migrateDatabase } from './migrate-database.js';
+export { countShippedMigrations, MIGRATIONS_FOLDER } from './migrations-state.js';
+export { type Readiness, readiness } from './readiness.js';
