@@ -10,7 +10,11 @@ export function createProgram(): Command {
       'One OpenAI-compatible endpoint over a pool of LLM API keys.\n' +
         'Operators edit config/providers.yaml, drop keys into keys/ and proxies into proxies/.',
     )
-    .option('--config <file>', 'provider configuration (a patch over built-in defaults)', 'config/providers.yaml')
+    .option(
+      '--config <file>',
+      'provider configuration (a patch over built-in defaults)',
+      'config/providers.yaml',
+    )
     .option('--keys-dir <dir>', 'directory of key files', 'keys')
     .option('--proxies-dir <dir>', 'directory of proxy lists', 'proxies')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace')
@@ -38,7 +42,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       for (const issue of issues) process.stderr.write(`  - ${formatConfigIssue(issue)}\n`);
       return 1;
     }
-    process.stderr.write(`llmgw: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `llmgw: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 2;
   }
 }
