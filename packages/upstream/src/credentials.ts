@@ -23,10 +23,12 @@ export function createCredentialSource(http: HttpClients, now: () => number = Da
     fetchToken: async (authKey, signal) => {
       const target = targets.get(authKey);
       if (!target) throw new Error('no route known for this key');
+      // The provider's timeouts bound the OAuth call too: a hanging token endpoint is the provider's timeout.
       const response = await http.send(buildTokenRequest(target.settings, authKey), {
         route: target.route,
         signal,
         ...(target.caFile ? { caFile: target.caFile } : {}),
+        ...(target.timeouts ? { timeouts: target.timeouts } : {}),
       });
       if (response.status >= 400) {
         const failure = await readFailure(response);

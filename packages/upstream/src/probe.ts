@@ -1,5 +1,5 @@
-import type { RateLimitHints, TripleOutcome } from '@llmgw/core';
-import { isClientAbort } from '@llmgw/http';
+import { type Classification, isLlmgwError, type RateLimitHints, type TripleOutcome } from '@llmgw/core';
+import { isClientAbort, isHttpTransportError } from '@llmgw/http';
 import { sendUpstream, type UpstreamDeps } from './send-upstream.js';
 import type { UpstreamTarget } from './target.js';
 import { isUpstreamCallError } from './upstream-call-error.js';
@@ -54,12 +54,21 @@ export async function probeTriple(
   } catch (error) {
     const latencyMs = deps.now() - started;
     if (isClientAbort(error)) return { outcome: { kind: 'client_abort' }, latencyMs };
-    if (!isUpstreamCallError(error)) throw error;
-    const status = error.failure.status;
-    return {
-      outcome: { kind: 'failure', classification: error.classification, ...(status ? { status } : {}) },
+    const failed = (classification: Classification, status?: number): ProbeResult => ({
+      outcome: { kind: 'failure', classification, ...(status ? { status } : {}) },
       latencyMs,
       ...(status ? { status } : {}),
-    };
+    });
+    if (isUpstreamCallError(error)) return failed(error.classification, error.failure.status);
+    // The body of a 2xx can still fail on its way (cut, stalled) or be unreadable: that is the
+    // upstream's failure like any other, not an error of the probe.
+    if (isHttpTransportError(error)) {
+      const failure = { transport: error.transport, code: error.code };
+      return failed(target.adapter.classifyFailure(failure, deps.now()));
+    }
+    if (isLlmgwError(error) && error.reason !== undefined) {
+      return failed({ reason: error.reason, scope: 'triple', message: error.message }, error.status);
+    }
+    throw error;
   }
 }
