@@ -17,10 +17,10 @@ module.exports = {
       to: { path: '^(packages|apps)/', pathNot: [`^packages/core/`, '^packages/$1/'] },
     },
     {
-      name: 'upstream-imports-only-providers-http-core',
+      name: 'upstream-imports-only-config-providers-http-core',
       severity: 'error',
       from: { path: '^packages/upstream/', pathNot: ['\\.test\\.ts$'] },
-      to: { path: '^(packages|apps)/', pathNot: '^packages/(core|providers|http|upstream)/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/(core|config|providers|http|upstream)/' },
     },
     {
       name: 'keeper-conductor-never-import-each-other-or-apps',

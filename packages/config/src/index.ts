@@ -38,6 +38,7 @@ export {
   loadConfig,
 } from './loader.js';
 export { maskSecrets, maskUrlCredentials } from './mask.js';
+export { correlationPolicy, triplePolicy } from './policy.js';
 export { AUTH_STYLES, PROBE_METHODS, QUOTA_BUCKET_MODES } from './provider-schema.js';
 export {
   type AuthStyle,

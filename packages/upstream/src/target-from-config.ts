@@ -1,0 +1,58 @@
+import { type LlmgwConfig, providerSettings, timeoutsFor } from '@llmgw/config';
+import { LlmgwError } from '@llmgw/core';
+import type { Route } from '@llmgw/http';
+import { adapterFor, type ProviderSettings } from '@llmgw/providers';
+import type { UpstreamTarget } from './target.js';
+
+/** What the adapter of a configured provider needs: the config's view mapped to the adapter's. */
+export function adapterSettings(config: LlmgwConfig, provider: string): ProviderSettings {
+  const settings = providerSettings(config, provider);
+  return {
+    type: settings.type,
+    name: provider,
+    baseUrl: settings.base_url,
+    auth: settings.auth,
+    headers: { ...settings.headers },
+    probeMethod: settings.health.probe_method,
+    ...(settings.api_version ? { apiVersion: settings.api_version } : {}),
+    ...(settings.max_tokens_default ? { maxTokensDefault: settings.max_tokens_default } : {}),
+    ...(settings.oauth ? { oauth: { url: settings.oauth.url, scope: settings.oauth.scope } } : {}),
+  };
+}
+
+/** A key as the caller knows it: its id, its secret, and the proxy it is pinned to (pool providers). */
+export interface TargetKey {
+  id: number;
+  secret: string;
+  pinnedProxyUrl: string | null;
+}
+
+/**
+ * Builds the call target for one key of a configured provider: adapter, settings, route (direct, the
+ * provider's fixed proxy, or the key's pinned pool proxy), CA file and timeouts.
+ */
+export function upstreamTarget(config: LlmgwConfig, provider: string, key: TargetKey): UpstreamTarget {
+  const settings = providerSettings(config, provider);
+  const timeouts = timeoutsFor(config, provider);
+  return {
+    adapter: adapterFor(settings.type),
+    settings: adapterSettings(config, provider),
+    keyId: String(key.id),
+    secret: key.secret,
+    route: routeFor(settings.proxy, key.pinnedProxyUrl, provider),
+    ...(settings.ca_file ? { caFile: settings.ca_file } : {}),
+    timeouts: { firstByteTimeoutMs: timeouts.firstByte, idleTimeoutMs: timeouts.idle },
+  };
+}
+
+function routeFor(proxy: string, pinnedProxyUrl: string | null, provider: string): Route {
+  if (proxy === 'direct') return { kind: 'direct' };
+  if (!proxy.startsWith('pool:')) return { kind: 'proxy', url: proxy };
+  // Falling back to a direct call would expose the host's own address, which the pool exists to hide.
+  if (pinnedProxyUrl === null) {
+    throw new LlmgwError(`provider ${provider}: no healthy proxy in ${proxy} for this key`, {
+      reason: 'proxy_error',
+    });
+  }
+  return { kind: 'proxy', url: pinnedProxyUrl };
+}
