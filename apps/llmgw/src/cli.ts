@@ -2,6 +2,7 @@ import { formatConfigIssue, isLlmgwError } from '@llmgw/core';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { type GlobalOptions, readGlobalOptions } from './global-options.js';
 
 export function createProgram(): Command {
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   const globals = (): GlobalOptions => readGlobalOptions(program);
   registerConfigCommands(program, globals);
   registerDbCommands(program, globals);
+  registerKeysCommands(program, globals);
   return program;
 }
 

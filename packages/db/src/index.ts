@@ -4,6 +4,13 @@ export type { Database, DatabaseKind, Db, DbSession, RawQuery } from './database
 export { ADVISORY_LOCK_IDS } from './internal.js';
 export { type MigrateOptions, migrateDatabase } from './migrate-database.js';
 export { countShippedMigrations, MIGRATIONS_FOLDER } from './migrations-state.js';
+export {
+  listStateChanges,
+  listTriples,
+  type StateChangeView,
+  type TripleFilter,
+  type TripleView,
+} from './pool/pool-views.js';
 export { type OutcomeInput, type OutcomeResult, recordTripleOutcome } from './pool/record-outcome.js';
 export { type ResetSelector, resetTriples } from './pool/reset-triples.js';
 export { type Readiness, readiness } from './readiness.js';

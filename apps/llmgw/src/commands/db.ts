@@ -1,3 +1,4 @@
+import { databaseUrl, readEnvironment } from '@llmgw/config';
 import { createDatabase, migrateDatabase } from '@llmgw/db';
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../global-options.js';
@@ -7,8 +8,8 @@ interface MigrateOptions {
 }
 
 async function runMigrate(options: MigrateOptions): Promise<void> {
-  // TODO: readEnvironment() — DATABASE_URL belongs to @llmgw/config; the lead switches this over.
-  const url = process.env.DATABASE_URL || undefined;
+  // Only the environment, not the config file: migrating must work even while the config is broken.
+  const url = databaseUrl(readEnvironment());
   const database = await createDatabase({ url, dataDir: options.dataDir });
   try {
     const { applied } = await migrateDatabase(database);
