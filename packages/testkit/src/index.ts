@@ -21,5 +21,6 @@ export {
   isFromForwardProxy,
 } from './forward-proxy.js';
 export { behaviorFromKeyPrefix } from './key-prefixes.js';
+export { createPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 export { createTestUpstream, DEFAULT_MODELS, type TestUpstream, type TestUpstreamOptions } from './server.js';
 export type { Operation, Provider } from './wire.js';

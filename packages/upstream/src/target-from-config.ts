@@ -1,6 +1,6 @@
 import { type LlmgwConfig, providerSettings, timeoutsFor } from '@llmgw/config';
 import { LlmgwError } from '@llmgw/core';
-import type { Route } from '@llmgw/http';
+import type { HttpSettings, Route } from '@llmgw/http';
 import { adapterFor, type ProviderSettings } from '@llmgw/providers';
 import type { UpstreamTarget } from './target.js';
 
@@ -55,4 +55,16 @@ function routeFor(proxy: string, pinnedProxyUrl: string | null, provider: string
     });
   }
   return { kind: 'proxy', url: pinnedProxyUrl };
+}
+
+/** The http client factory's settings from the config's `http` section. */
+export function httpClientSettings(config: LlmgwConfig): HttpSettings {
+  const { http } = config;
+  return {
+    connectTimeoutMs: http.connect_timeout,
+    firstByteTimeoutMs: http.first_byte_timeout,
+    idleTimeoutMs: http.idle_timeout,
+    connectionsPerOrigin: http.connections_per_origin,
+    keepAliveTimeoutMs: http.keepalive_timeout,
+  };
 }
