@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { type GlobalOptions, readGlobalOptions } from './global-options.js';
 
 export function createProgram(): Command {
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerConfigCommands(program, globals);
   registerDbCommands(program, globals);
   registerKeysCommands(program, globals);
+  registerWorkerCommand(program, globals);
   return program;
 }
 

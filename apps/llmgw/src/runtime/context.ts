@@ -1,5 +1,5 @@
 import { type Environment, type LlmgwConfig, loadConfig, readEnvironment } from '@llmgw/config';
-import { LlmgwError } from '@llmgw/core';
+import { escalatingDelay, LlmgwError } from '@llmgw/core';
 import { createDatabase, type Database, migrateDatabase } from '@llmgw/db';
 import type { Logger } from 'pino';
 import type { GlobalOptions } from '../global-options.js';
@@ -49,4 +49,40 @@ export async function openDatabase(
     throw error;
   }
   return database;
+}
+
+/**
+ * `openDatabase` for long-running processes: while the database is unreachable (or still starting),
+ * retry with backoff instead of dying, so a keeper or gateway started before its database recovers
+ * by itself. Gives up only when `signal` aborts (shutdown).
+ */
+export async function openDatabaseWhenReachable(
+  context: AppContext,
+  options: { requireServer?: string },
+  signal: AbortSignal,
+): Promise<Database | null> {
+  for (let attempt = 0; !signal.aborted; attempt += 1) {
+    try {
+      return await openDatabase(context, options);
+    } catch (error) {
+      if (!context.config.database.url) throw error;
+      const delay = escalatingDelay(500, 30_000, attempt);
+      context.log.warn(
+        { error: error instanceof Error ? error.message : String(error), retryInMs: delay },
+        'database not reachable yet; retrying',
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+  return null;
 }
