@@ -1,0 +1,131 @@
+/*
+ * The contracts between the conductor's three parts, fixed first so they can be built side by side:
+ *   http/   the Hono app (routes, auth, errors, headers) — calls a Relay;
+ *   relay/  one request's journey (failover across leases, streaming, attempt records) — uses a Pool;
+ *   pool/   which triple serves next (the lease, limits, queue, outcome write-back).
+ * See docs/design/conductor.md.
+ */
+import type { FailureReason, RateLimitHints, TripleOutcome } from '@llmgw/core';
+
+/** A provider and one of its models, as a client can ask for it (`provider/model`). */
+export interface Candidate {
+  provider: string;
+  model: string;
+}
+
+/**
+ * What a request may use, in order: each tier is one model-group entry (or, for a bare model name,
+ * every provider serving it as one tier); the relay moves to the next tier after `max_attempts`.
+ */
+export type CandidateTiers = Candidate[][];
+
+export interface LeaseRequest {
+  /** Equivalent candidates: the pool picks the healthiest triple among all of them. */
+  candidates: Candidate[];
+  /** Triples already tried by this request: never leased again for it. */
+  excludeTriples: ReadonlySet<number>;
+  /** Keys that said 429 (or worse) to this request: none of their triples is leased again for it. */
+  excludeKeys: ReadonlySet<number>;
+  /** Prompt + completion token estimate, reserved against TPM before the call. */
+  estimatedTokens: number;
+  /** How long to wait in the queue when every candidate is saturated (0 = do not wait). */
+  maxWaitMs: number;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+/** A triple held by this request until `release`. Carries the secret: never log or serialise it. */
+export interface Lease {
+  tripleId: number;
+  keyId: number;
+  keyMask: string;
+  provider: string;
+  model: string;
+  secret: string;
+  /** The key's pinned proxy (pool providers); null = the provider's own route. */
+  pinnedProxyUrl: string | null;
+  proxyId: number | null;
+  /** Gives the capacity back and records the outcome through the one state machine. Call exactly once. */
+  release(result: LeaseResult): void;
+}
+
+export interface LeaseResult {
+  outcome: TripleOutcome;
+  latencyMs: number;
+  /** Actual tokens used (reconciles the TPM reservation). */
+  tokens?: number;
+  /** Limits the upstream volunteered (`x-ratelimit-remaining-*`), to seed the shared windows. */
+  hints?: RateLimitHints;
+}
+
+/** Why no lease was given. */
+export type LeaseRefusal =
+  /** Every candidate is at its limits: wait was exhausted. → 429 + Retry-After */
+  | { kind: 'saturated'; retryAfterMs: number }
+  /** No usable triple at all (dead, cooling down, unknown…): counts per state/reason. → 503 */
+  | { kind: 'unavailable'; counts: Record<string, number> };
+
+export interface Pool {
+  lease(request: LeaseRequest): Promise<Lease | LeaseRefusal>;
+  /** Models with at least one usable triple, per provider (GET /v1/models). */
+  usableModels(): Promise<Candidate[]>;
+  /** Releases everything held, flushes pending writes; called on shutdown after the relays drained. */
+  close(): Promise<void>;
+}
+
+/** One attempt of a request, for the attempt trail header and the attempts table. */
+export interface AttemptRecord {
+  requestId: string;
+  attemptNo: number;
+  final: boolean;
+  provider: string;
+  model: string;
+  keyId: number | null;
+  tripleId: number | null;
+  proxyId: number | null;
+  outcome: 'ok' | 'client_abort' | FailureReason;
+  status: number | null;
+  latencyMs: number;
+  ttfbMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cachedTokens: number | null;
+  stream: boolean;
+  message: string | null;
+}
+
+/** OpenAI-shaped error the client receives: `{"error": {message, type, code}}`. */
+export interface ClientError {
+  status: number;
+  message: string;
+  type: string;
+  code: string;
+  /** Seconds, for 429 (`Retry-After`). */
+  retryAfterSec?: number;
+}
+
+export interface RelayInput {
+  operation: 'chat' | 'embeddings';
+  /** The parsed OpenAI request body (model already resolved into `tiers`). */
+  body: Record<string, unknown>;
+  tiers: CandidateTiers;
+  stream: boolean;
+  requestId: string;
+  /** Aborts when the client disconnects (or the request times out). */
+  signal: AbortSignal;
+}
+
+/** Response headers the SPEC names: `x-llm-actual-provider`, `x-llm-attempts`, `x-llm-attempt-trail`… */
+export type RelayHeaders = Record<string, string>;
+
+export type RelayResult =
+  | { kind: 'json'; status: number; body: unknown; headers: RelayHeaders }
+  /** SSE bytes, already framed (`data: …\n\n`, ending with `data: [DONE]`). */
+  | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: RelayHeaders }
+  | { kind: 'error'; error: ClientError; headers: RelayHeaders };
+
+export interface Relay {
+  relay(input: RelayInput): Promise<RelayResult>;
+  /** Requests and streams in flight (for drain on SIGTERM and `llm_gateway_inflight`). */
+  inflight(): number;
+}
