@@ -1,0 +1,96 @@
+import { Agent, request } from 'undici';
+
+export interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface LatencySummary {
+  rate: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+/**
+ * Open-loop load: requests start on a fixed schedule whatever the server does, and each latency is
+ * measured from its *scheduled* start, so a stalled server cannot hide its queueing (no coordinated
+ * omission). Latencies are in milliseconds with microsecond resolution.
+ */
+export async function openLoop(target: Target, rate: number, durationMs: number): Promise<LatencySummary> {
+  const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  const intervalNs = BigInt(Math.round(1e9 / rate));
+  const start = process.hrtime.bigint();
+  const total = Math.round((rate * durationMs) / 1000);
+  const inflight: Promise<void>[] = [];
+  for (let index = 0; index < total; index += 1) {
+    const scheduled = start + intervalNs * BigInt(index);
+    const now = process.hrtime.bigint();
+    if (scheduled > now) {
+      const waitMs = Number(scheduled - now) / 1e6;
+      if (waitMs >= 1) await new Promise((resolve) => setTimeout(resolve, Math.floor(waitMs)));
+    }
+    inflight.push(
+      request(target.url, { method: 'POST', headers: target.headers, body: target.body, dispatcher: agent })
+        .then(async (response) => {
+          await response.body.text();
+          latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+          if (response.statusCode === 200) ok += 1;
+          else failed += 1;
+        })
+        .catch(() => {
+          failed += 1;
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  await agent.close();
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    rate,
+    sent: total,
+    ok,
+    failed,
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+  };
+}
+
+/** Time to the first body byte of a streamed answer, sequentially, `count` times; p50/p99 in ms. */
+export async function streamFirstByte(target: Target, count: number): Promise<{ p50: number; p99: number }> {
+  const agent = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
+  const samples: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const started = process.hrtime.bigint();
+    const response = await request(target.url, {
+      method: 'POST',
+      headers: target.headers,
+      body: target.body,
+      dispatcher: agent,
+    });
+    let first = true;
+    for await (const _chunk of response.body) {
+      if (first) {
+        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+        first = false;
+      }
+    }
+  }
+  await agent.close();
+  const sorted = samples.sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}

@@ -1,0 +1,171 @@
+// `pnpm bench`: the gateway against the physical limit of a Node hop, in one run on this machine.
+// Starts the fake upstream, a bare undici forwarding proxy, and `llmgw worker` + `llmgw gateway` on a
+// fresh PostgreSQL database, then measures closed-loop throughput, open-loop added latency, stream
+// first byte and the gateway's RSS. Prints a table and writes output/bench.json.
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openLoop, streamFirstByte, type Target } from './open-loop.js';
+import { type Child, rssMb, startChild } from './processes.js';
+
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [name, value] = arg.replace(/^--/, '').split('=');
+    return [name ?? '', value ?? 'true'] as const;
+  }),
+);
+const seconds = Number(args.get('seconds') ?? 10);
+const soakSeconds = Number(args.get('soak') ?? 0);
+const serverUrl = process.env.LLMGW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/src/main.ts', import.meta.url));
+const KEYS = Array.from({ length: 8 }, (_, index) => `bench-key-${String(index).padStart(4, '0')}-xxxxxxxx`);
+const BODY = JSON.stringify({ model: 'mock/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+const STREAM_BODY = JSON.stringify({
+  model: 'mock/gpt-4o-mini',
+  messages: [{ role: 'user', content: 'hello' }],
+  stream: true,
+});
+
+async function createDatabase(): Promise<string> {
+  const name = `llmgw_bench_${Date.now()}`;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function throughput(target: Target, connections: number): Promise<number> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    body: target.body,
+    connections,
+    duration: seconds,
+  });
+  return result.requests.average;
+}
+
+async function main() {
+  const children: Child[] = [];
+  try {
+    const upstream = startChild(TESTKIT, ['--port', '0', '--no-proxy']);
+    children.push(upstream);
+    const upstreamUrl = (await upstream.waitFor(/listening on http/)).match(/http:\/\/[\d.:]+/)?.[0] ?? '';
+    const bare = startChild('./bare-proxy.ts', ['0', upstreamUrl]);
+    children.push(bare);
+    const barePort = (await bare.waitFor(/bare proxy listening on \d+/)).match(/\d+$/)?.[0];
+
+    const databaseUrl = await createDatabase();
+    const cwd = await mkdtemp(join(tmpdir(), 'llmgw-bench-'));
+    await mkdir(join(cwd, 'config'));
+    await mkdir(join(cwd, 'keys'));
+    const port = 18_000 + Math.floor(Math.random() * 1000);
+    await writeFile(
+      join(cwd, 'config', 'providers.yaml'),
+      `gateway:\n  port: ${port}\nlogging:\n  level: warn\nproviders:\n  mock:\n    type: openai_like\n    base_url: ${upstreamUrl}/v1\n    models: [gpt-4o-mini]\n`,
+    );
+    await writeFile(join(cwd, 'keys', 'mock.txt'), `${KEYS.join('\n')}\n`);
+    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' };
+    const worker = startChild(MAIN, ['worker'], { cwd, env });
+    children.push(worker);
+    await worker.waitFor(/keeper\.probe_tick.*"probed":[1-9]/, 60_000);
+    const gateway = startChild(MAIN, ['gateway'], { cwd, env });
+    children.push(gateway);
+    await gateway.waitFor(/listening/, 60_000);
+
+    const gatewayUrl = `http://127.0.0.1:${port}/v1/chat/completions`;
+    const json = { 'content-type': 'application/json' };
+    const direct: Target = {
+      url: `${upstreamUrl}/v1/chat/completions`,
+      headers: { ...json, authorization: `Bearer ${KEYS[0]}` },
+      body: BODY,
+    };
+    const viaBare: Target = { ...direct, url: `http://127.0.0.1:${barePort}/v1/chat/completions` };
+    const viaGateway: Target = { url: gatewayUrl, headers: json, body: BODY };
+
+    // Warm up every path (JIT, keep-alive pools, the gateway's pool view).
+    await openLoop(viaGateway, 200, 2000);
+    await openLoop(viaBare, 200, 1000);
+    const rssIdle = await rssMb(gateway.process.pid);
+
+    const results: Record<string, unknown> = {};
+    let rssPeak = 0;
+    const sampler = setInterval(async () => {
+      rssPeak = Math.max(rssPeak, await rssMb(gateway.process.pid));
+    }, 250);
+
+    const bareRps = await throughput(viaBare, 50);
+    const gatewayRps = await throughput(viaGateway, 50);
+    results.throughput = { bareProxy: bareRps, gateway: gatewayRps, share: gatewayRps / bareRps };
+    const rssUnderLoad = rssPeak;
+
+    const latency: Record<string, unknown> = {};
+    for (const rate of [200, 500]) {
+      const base = await openLoop(direct, rate, seconds * 1000);
+      const through = await openLoop(viaGateway, rate, seconds * 1000);
+      latency[rate] = {
+        direct: base,
+        gateway: through,
+        addedP50: through.p50 - base.p50,
+        addedP99: through.p99 - base.p99,
+      };
+    }
+    results.latency = latency;
+    const streamDirect = await streamFirstByte({ ...direct, body: STREAM_BODY }, 200);
+    const streamGateway = await streamFirstByte({ ...viaGateway, body: STREAM_BODY }, 200);
+    results.streamFirstByte = {
+      direct: streamDirect,
+      gateway: streamGateway,
+      addedP50: streamGateway.p50 - streamDirect.p50,
+    };
+    clearInterval(sampler);
+    results.rssMb = { idle: rssIdle, underLoad50: rssUnderLoad };
+
+    if (soakSeconds > 0) {
+      const samples: number[] = [];
+      const soakSampler = setInterval(async () => samples.push(await rssMb(gateway.process.pid)), 10_000);
+      await openLoop(viaGateway, 200, soakSeconds * 1000);
+      clearInterval(soakSampler);
+      results.soak = { seconds: soakSeconds, rssSamplesMb: samples };
+    }
+
+    const table = [
+      ['metric', 'value'],
+      ['throughput bare proxy (req/s, 50 conn)', bareRps.toFixed(0)],
+      ['throughput gateway (req/s, 50 conn)', gatewayRps.toFixed(0)],
+      ['gateway / bare proxy', `${((gatewayRps / bareRps) * 100).toFixed(1)}%`],
+      ...[200, 500].flatMap((rate) => {
+        const entry = latency[rate] as { addedP50: number; addedP99: number; gateway: { failed: number } };
+        return [
+          [`added p50 @${rate} req/s (ms)`, entry.addedP50.toFixed(3)],
+          [`added p99 @${rate} req/s (ms)`, entry.addedP99.toFixed(3)],
+          [`failed @${rate} req/s`, String(entry.gateway.failed)],
+        ];
+      }),
+      ['stream first byte added p50 (ms)', (streamGateway.p50 - streamDirect.p50).toFixed(3)],
+      ['gateway RSS idle (MB)', rssIdle.toFixed(1)],
+      ['gateway RSS at 50 conn (MB)', rssUnderLoad.toFixed(1)],
+    ];
+    process.stdout.write(
+      `${table.map(([name, value]) => `${(name ?? '').padEnd(42)} ${value}`).join('\n')}\n`,
+    );
+    await mkdir('output', { recursive: true });
+    await writeFile(
+      'output/bench.json',
+      `${JSON.stringify({ at: new Date().toISOString(), seconds, ...results }, null, 2)}\n`,
+    );
+    process.stdout.write('written output/bench.json\n');
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+  }
+}
+
+await main();
