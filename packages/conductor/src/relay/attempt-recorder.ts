@@ -1,0 +1,153 @@
+import type { Database } from '@llmgw/db';
+import { attempts } from '@llmgw/db/schema';
+import type { Logger } from 'pino';
+import type { AttemptRecord } from '../contracts.js';
+import type { AttemptSink } from './types.js';
+
+export interface AttemptRecorderOptions {
+  database: Database;
+  log: Logger;
+  /** Longest a record waits before its batch is written; default 1 s. */
+  flushMs?: number;
+  /** Rows per insert; a full batch is written at once. Default 500. */
+  maxBatch?: number;
+  /** Records kept while the database is unreachable; beyond that the oldest are dropped. Default 50 000. */
+  maxBuffered?: number;
+  /** Longest wait between retries while the database is down; default 30 s. */
+  maxRetryMs?: number;
+}
+
+export interface AttemptRecorder extends AttemptSink {
+  /** Writes everything recorded so far (a failed write stays buffered and is retried). */
+  flush(): Promise<void>;
+  /** Final flush, retried a few times; nothing buffered is lost unless the database stays down. */
+  close(): Promise<void>;
+  /** Records waiting to be written. */
+  buffered(): number;
+}
+
+const CLOSE_RETRIES = 5;
+
+/**
+ * The attempts table, written off the hot path: `record` only appends to a buffer; inserts happen
+ * in batches on a timer or when a batch is full, one at a time. A database outage costs memory up to
+ * `maxBuffered`, never a request; the oldest records go first, counted in the log.
+ */
+export function createAttemptRecorder(options: AttemptRecorderOptions): AttemptRecorder {
+  const { database, log } = options;
+  const flushMs = options.flushMs ?? 1_000;
+  const maxBatch = options.maxBatch ?? 500;
+  const maxBuffered = options.maxBuffered ?? 50_000;
+  const maxRetryMs = options.maxRetryMs ?? 30_000;
+  let buffer: AttemptRecord[] = [];
+  let dropped = 0;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  const schedule = (delayMs: number) => {
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, delayMs);
+    // Buffered records never keep the process alive; close() is what writes them on shutdown.
+    timer.unref();
+  };
+
+  const bound = () => {
+    const excess = buffer.length - maxBuffered;
+    if (excess <= 0) return;
+    buffer.splice(0, excess);
+    dropped += excess;
+  };
+
+  const drain = async () => {
+    while (buffer.length > 0) {
+      const batch = buffer.splice(0, maxBatch);
+      try {
+        await database.db.insert(attempts).values(batch.map(toRow));
+        failures = 0;
+      } catch (error) {
+        buffer = batch.concat(buffer);
+        bound();
+        failures += 1;
+        log.warn(
+          {
+            event: 'attempts.write_failed',
+            buffered: buffer.length,
+            dropped,
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'attempt records not written; will retry',
+        );
+        dropped = 0;
+        if (!closed) schedule(Math.min(maxRetryMs, flushMs * 2 ** failures));
+        return;
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    if (running === undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+      running = drain().finally(() => {
+        running = undefined;
+      });
+    }
+    return running;
+  };
+
+  return {
+    record(attempt) {
+      buffer.push(attempt);
+      bound();
+      if (closed || buffer.length >= maxBatch) void flush();
+      else schedule(flushMs);
+    },
+    flush,
+    buffered: () => buffer.length,
+    async close() {
+      closed = true;
+      for (let retry = 0; retry <= CLOSE_RETRIES; retry += 1) {
+        // A flush already running may have started before the last records arrived: run until empty.
+        await flush();
+        if (running !== undefined) continue;
+        if (buffer.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(maxRetryMs, 100 * 2 ** retry)));
+      }
+      clearTimeout(timer);
+      timer = undefined;
+      if (buffer.length > 0 || dropped > 0) {
+        log.error(
+          { event: 'attempts.lost_on_close', lost: buffer.length + dropped },
+          'attempt records could not be written before shutdown',
+        );
+      }
+    },
+  };
+}
+
+function toRow(record: AttemptRecord): typeof attempts.$inferInsert {
+  return {
+    requestId: record.requestId,
+    attemptNo: record.attemptNo,
+    final: record.final,
+    provider: record.provider,
+    model: record.model,
+    keyId: record.keyId,
+    tripleId: record.tripleId,
+    proxyId: record.proxyId,
+    outcome: record.outcome,
+    status: record.status,
+    latencyMs: Math.round(record.latencyMs),
+    ttfbMs: record.ttfbMs === null ? null : Math.round(record.ttfbMs),
+    promptTokens: record.promptTokens,
+    completionTokens: record.completionTokens,
+    cachedTokens: record.cachedTokens,
+    stream: record.stream,
+    message: record.message,
+  };
+}

@@ -1,0 +1,19 @@
+import type { LlmgwConfig } from '@llmgw/config';
+import type { UpstreamDeps } from '@llmgw/upstream';
+import type { Logger } from 'pino';
+import type { AttemptRecord, Pool } from '../contracts.js';
+
+/** Where finished attempts go: the attempts table (batched), and whatever else wants to count them. */
+export interface AttemptSink {
+  /** Must not block or throw: it is called on the request path. */
+  record(attempt: AttemptRecord): void;
+}
+
+export interface RelayDeps {
+  config: LlmgwConfig;
+  pool: Pool;
+  upstream: UpstreamDeps;
+  attempts: AttemptSink;
+  log: Logger;
+  now: () => number;
+}
