@@ -2,7 +2,9 @@ import { formatConfigIssue, isLlmgwError } from '@llmgw/core';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerGatewayCommand } from './commands/gateway.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerStartCommand } from './commands/start.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { type GlobalOptions, readGlobalOptions } from './global-options.js';
 
@@ -26,7 +28,9 @@ export function createProgram(): Command {
   registerConfigCommands(program, globals);
   registerDbCommands(program, globals);
   registerKeysCommands(program, globals);
+  registerStartCommand(program, globals);
   registerWorkerCommand(program, globals);
+  registerGatewayCommand(program, globals);
   return program;
 }
 

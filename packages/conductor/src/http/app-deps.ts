@@ -1,0 +1,14 @@
+import type { LlmgwConfig } from '@llmgw/config';
+import type { Database } from '@llmgw/db';
+import type { Logger } from 'pino';
+import type { Pool, Relay } from '../contracts.js';
+
+/** What the HTTP surface is built from; tests pass their own Relay and Pool. */
+export interface AppDeps {
+  config: LlmgwConfig;
+  relay: Relay;
+  pool: Pool;
+  database: Database;
+  log: Logger;
+  now?: () => number;
+}

@@ -1,0 +1,60 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './app-env.js';
+import { clientErrorResponse } from './client-error.js';
+
+export interface BearerAuthOptions {
+  tokens: readonly string[];
+}
+
+/**
+ * `Authorization: Bearer <token>` against the configured tokens. With none configured every request
+ * passes: the listener then binds loopback only (see startConductor), so only this machine can call.
+ */
+export function bearerAuth({ tokens }: BearerAuthOptions): MiddlewareHandler<AppEnv> {
+  const digests = tokens.map(digest);
+  return async function bearerAuthMiddleware(c, next) {
+    if (digests.length === 0) return next();
+    const presented = bearerToken(c.req.header('authorization'));
+    if (presented === undefined) {
+      return unauthorized(
+        'Missing API key: send "Authorization: Bearer <token>" with one of the gateway\'s auth tokens.',
+      );
+    }
+    if (!matchesAny(digest(presented), digests)) {
+      // Never echo the presented token: it may be a real key sent to the wrong place.
+      return unauthorized("Invalid API key: the bearer token is not one of the gateway's auth tokens.");
+    }
+    return next();
+  };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Digests first, so both sides have equal length (timingSafeEqual demands it) and the comparison leaks
+ * neither a token's content nor its length. Every token is checked, whatever matched earlier.
+ */
+export function matchesAny(presented: Buffer, digests: readonly Buffer[]): boolean {
+  let matched = false;
+  for (const expected of digests) matched = timingSafeEqual(presented, expected) || matched;
+  return matched;
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function unauthorized(message: string): Response {
+  const response = clientErrorResponse({
+    status: 401,
+    message,
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  });
+  response.headers.set('www-authenticate', 'Bearer');
+  return response;
+}

@@ -1,0 +1,95 @@
+import { type LlmgwConfig, modelGroupNames, providerNames, providerSettings } from '@llmgw/config';
+import { type Context, Hono } from 'hono';
+import type { Candidate, Pool } from '../contracts.js';
+import type { AppDeps } from './app-deps.js';
+import type { AppEnv } from './app-env.js';
+import { clientErrorResponse } from './client-error.js';
+import { parseRequest } from './parse-request.js';
+import { relayResponse } from './relay-response.js';
+import { type Operation, type ResolveResult, resolveTiers } from './resolve-tiers.js';
+
+/** `/v1/*` in OpenAI's wire format (SPEC §7); mounted behind auth and the body limit. */
+export function openAiRoutes(deps: AppDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.post('/chat/completions', (c) => relayRequest(c, 'chat', deps));
+  routes.post('/embeddings', (c) => relayRequest(c, 'embeddings', deps));
+  routes.get('/models', async (c) => c.json(await listModels(deps.config, deps.pool)));
+  return routes;
+}
+
+async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppDeps): Promise<Response> {
+  const parsed = parseRequest(await c.req.text(), operation);
+  if (!parsed.ok) return clientErrorResponse(parsed.error);
+  const { body, model, stream } = parsed.request;
+  const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
+  const resolved = await resolveWithPool(deps, { model, operation, onlyProvider });
+  if (!resolved.ok) return clientErrorResponse(resolved.error);
+
+  const result = await deps.relay.relay({
+    operation,
+    body,
+    tiers: resolved.tiers,
+    stream,
+    requestId: c.get('requestId'),
+    // node-server aborts it when the client disconnects; the relay adds gateway.request_timeout itself,
+    // so it can tell a client that left (no penalty) from a request over its budget (504).
+    signal: c.req.raw.signal,
+  });
+  return relayResponse(result);
+}
+
+/**
+ * The config first; only when it does not know the name and a provider lists its own models
+ * (`models_from_api`, e.g. Ollama) is the pool asked what it discovered.
+ */
+async function resolveWithPool(
+  deps: AppDeps,
+  request: { model: string; operation: Operation; onlyProvider: string | undefined },
+): Promise<ResolveResult> {
+  const { config, pool } = deps;
+  const fromConfig = resolveTiers({ config, ...request });
+  if (fromConfig.ok || fromConfig.error.code !== 'model_not_found') return fromConfig;
+  const discovers = providerNames(config).some((name) => providerSettings(config, name).models_from_api);
+  if (!discovers) return fromConfig;
+  return resolveTiers({ config, ...request, discovered: await pool.usableModels() });
+}
+
+interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/**
+ * Models with at least one usable triple as `provider/model`, plus the groups that can serve now;
+ * what the current mode (LLM_GATEWAY_MODE) rules out is left out.
+ */
+export async function listModels(
+  config: LlmgwConfig,
+  pool: Pool,
+): Promise<{ object: 'list'; data: ModelEntry[] }> {
+  const usable = (await pool.usableModels()).filter((candidate) => allowedByMode(config, candidate));
+  const ids = new Set(usable.map((candidate) => `${candidate.provider}/${candidate.model}`));
+  const data: ModelEntry[] = [...ids].map((id) => ({
+    id,
+    object: 'model',
+    created: 0,
+    owned_by: id.slice(0, id.indexOf('/')),
+  }));
+  for (const group of modelGroupNames(config)) {
+    const resolved = resolveTiers({ config, model: group, operation: 'chat', discovered: usable });
+    const servable = resolved.ok && resolved.tiers.flat().some((c) => ids.has(`${c.provider}/${c.model}`));
+    if (servable && !ids.has(group)) data.push({ id: group, object: 'model', created: 0, owned_by: 'llmgw' });
+  }
+  return { object: 'list', data };
+}
+
+function allowedByMode(config: LlmgwConfig, candidate: Candidate): boolean {
+  const settings = config.providers[candidate.provider];
+  if (!settings?.enabled) return false;
+  const mode = config.gateway.mode;
+  if (mode === 'online') return !settings.local;
+  if (mode === 'offline') return settings.local;
+  return true;
+}

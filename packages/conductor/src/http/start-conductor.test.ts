@@ -1,0 +1,172 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayInput, RelayResult } from '../contracts.js';
+import { type Conductor, startConductor } from './start-conductor.js';
+import {
+  captureLog,
+  createListPool,
+  createScriptedRelay,
+  type DatabaseFixture,
+  okJson,
+  openTestDatabase,
+  sseStream,
+  TEST_TOKEN,
+  testConfig,
+} from './test-support.js';
+
+let fixture: DatabaseFixture;
+beforeAll(async () => {
+  fixture = await openTestDatabase({ migrate: false });
+});
+afterAll(async () => fixture.dispose());
+
+const running: Conductor[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((conductor) => conductor.stop()));
+});
+
+const CHAT = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+const HEADERS = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
+
+async function start(
+  respond: (input: RelayInput) => RelayResult | Promise<RelayResult>,
+  options: { host?: string; gateway?: Record<string, unknown> } = {},
+) {
+  const relay = createScriptedRelay(respond);
+  const captured = captureLog();
+  const conductor = await startConductor({
+    config: testConfig({ gateway: options.gateway }),
+    relay,
+    pool: createListPool([]),
+    database: fixture.database,
+    log: captured.log,
+    host: options.host ?? '127.0.0.1',
+    port: 0,
+  });
+  running.push(conductor);
+  return { conductor, relay, lines: captured.lines };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5_000) throw new Error('condition never became true');
+    await sleep(10);
+  }
+}
+
+describe('startConductor', () => {
+  it('refuses to listen beyond loopback without auth tokens', async () => {
+    const attempt = start(() => okJson({}), { host: '0.0.0.0', gateway: { auth_tokens: [] } });
+    await expect(attempt).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without auth tokens.*LLMGW_AUTH_TOKENS/,
+    );
+  });
+
+  it('listens beyond loopback when tokens are configured', async () => {
+    const { conductor } = await start(() => okJson({}), { host: '0.0.0.0' });
+    const response = await fetch(`http://127.0.0.1:${conductor.port}/healthz`);
+    expect(response.status).toBe(200);
+  });
+
+  it('says where it listens, and warns that it serves loopback only without tokens', async () => {
+    const { conductor, lines } = await start(() => okJson({}), { gateway: { auth_tokens: [] } });
+    expect(conductor.port).toBeGreaterThan(0);
+    expect(conductor.url).toBe(`http://127.0.0.1:${conductor.port}`);
+    expect(lines()).toContainEqual(
+      expect.objectContaining({ msg: 'conductor listening', url: conductor.url }),
+    );
+    const warning = lines().find((line) => line.level === 40);
+    expect(String(warning?.msg)).toContain('loopback only');
+  });
+
+  it('lets a slow request in flight finish before stop() resolves, and accepts nothing new', async () => {
+    const { conductor, relay } = await start(async () => {
+      await sleep(400);
+      return okJson({ id: 'slow' });
+    });
+    const pending = fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: CHAT,
+    });
+    await until(() => relay.inflight() === 1);
+
+    const answer = pending.then(async (response) => ({
+      status: response.status,
+      body: await response.json(),
+    }));
+    const started = Date.now();
+    await conductor.stop();
+    // stop() waited for the relay (≈400 ms) instead of cutting the request off.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(relay.inflight()).toBe(0);
+    expect(await answer).toEqual({ status: 200, body: { id: 'slow' } });
+    await expect(fetch(`${conductor.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('lets a stream in flight run to [DONE] before stop() resolves', async () => {
+    const { conductor, relay } = await start(() => ({
+      kind: 'stream',
+      body: sseStream([{ n: 1 }, { n: 2 }, { n: 3 }], 100),
+      headers: {},
+    }));
+    const response = await fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: CHAT,
+    });
+    const text = response.text();
+    await until(() => relay.inflight() === 1);
+    await conductor.stop();
+    expect(relay.inflight()).toBe(0);
+    expect(await text).toContain('data: [DONE]');
+  });
+
+  it('closes what is still running when drain_timeout passes', async () => {
+    const { conductor, relay, lines } = await start(
+      (input) =>
+        new Promise<RelayResult>((resolve) =>
+          input.signal.addEventListener('abort', () => resolve(okJson({}))),
+        ),
+      { gateway: { drain_timeout: '300ms' } },
+    );
+    const pending = fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: CHAT,
+    });
+    await until(() => relay.inflight() === 1);
+    const started = Date.now();
+    await conductor.stop();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await expect(pending).rejects.toThrow();
+    expect(lines().some((line) => String(line.msg).startsWith('drain timeout'))).toBe(true);
+  });
+
+  it.each([
+    ['with Content-Length', () => CHAT],
+    ['with a chunked body (re-read by the body limit)', () => new Blob([CHAT]).stream()],
+  ])('aborts the relay signal when the client disconnects (%s)', async (_name, body) => {
+    let seen: AbortSignal | undefined;
+    const { conductor } = await start(
+      (input) =>
+        new Promise<RelayResult>((resolve) => {
+          seen = input.signal;
+          input.signal.addEventListener('abort', () => resolve(okJson({})));
+        }),
+    );
+    const client = new AbortController();
+    const pending = fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: body(),
+      signal: client.signal,
+      duplex: 'half',
+    } as RequestInit);
+    await until(() => seen !== undefined);
+    client.abort();
+    await expect(pending).rejects.toThrow();
+    await until(() => seen?.aborted === true);
+  });
+});
