@@ -75,3 +75,14 @@ describe('accessor', () => {
     expect(databaseSettings(config)).toEqual({ url: 'postgres://h/db', data_dir: 'data' });
   });
 });
+
+describe('names that collide with Object.prototype', () => {
+  it('are unknown providers, models and groups, not crashes', async () => {
+    const { buildConfig } = await import('./loader.js');
+    const { modelGroup, providerSettings, resolveModel } = await import('./accessor.js');
+    const config = buildConfig({ providers: { groq: {} } });
+    expect(() => providerSettings(config, 'toString')).toThrow(/unknown provider/);
+    expect(resolveModel(config, 'groq', 'toString')).toBeUndefined();
+    expect(modelGroup(config, 'constructor')).toBeUndefined();
+  });
+});

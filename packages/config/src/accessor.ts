@@ -25,7 +25,8 @@ export function providerNames(config: LlmgwConfig, options: { includeDisabled?: 
 }
 
 export function providerSettings(config: LlmgwConfig, provider: string): ProviderConfig {
-  const settings = config.providers[provider];
+  // Own properties only: names like `toString` or `constructor` must not find Object.prototype.
+  const settings = Object.hasOwn(config.providers, provider) ? config.providers[provider] : undefined;
   if (!settings) {
     const known = Object.keys(config.providers).join(', ') || 'none configured';
     throw new LlmgwError(`unknown provider "${provider}" (known: ${known})`);
@@ -45,7 +46,7 @@ export function providerModels(config: LlmgwConfig, provider: string): string[] 
 /** The configured model a name or alias refers to at this provider, if any. */
 export function resolveModel(config: LlmgwConfig, provider: string, nameOrAlias: string): string | undefined {
   const { models } = providerSettings(config, provider);
-  if (nameOrAlias in models) return nameOrAlias;
+  if (Object.hasOwn(models, nameOrAlias)) return nameOrAlias;
   return Object.entries(models).find(([, settings]) => settings.aliases.includes(nameOrAlias))?.[0];
 }
 
@@ -85,7 +86,7 @@ export interface GroupEntry {
 
 /** A model group's ordered fallback list, or undefined when no group has that name. */
 export function modelGroup(config: LlmgwConfig, name: string): GroupEntry[] | undefined {
-  const entries = config.models[name];
+  const entries = Object.hasOwn(config.models, name) ? config.models[name] : undefined;
   return entries?.map(parseGroupEntry);
 }
 
