@@ -11,6 +11,7 @@ export {
   type TripleFilter,
   type TripleView,
 } from './pool/pool-views.js';
+export { windowEnd, windowStart } from './pool/rate-window.js';
 export { type OutcomeInput, type OutcomeResult, recordTripleOutcome } from './pool/record-outcome.js';
 export { type ResetSelector, resetTriples } from './pool/reset-triples.js';
 export { type Readiness, readiness } from './readiness.js';

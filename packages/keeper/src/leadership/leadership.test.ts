@@ -65,4 +65,37 @@ describe('keeper leadership', () => {
     expect(events).toEqual(['a:acquired', 'a:lost', 'a:acquired']);
     await leader.stop();
   });
+
+  it('keeps one lock session through repeated losses, and none once stopped', async () => {
+    const events: string[] = [];
+    const leader = candidate('a', events);
+    await waitFor(() => leader.isLeader());
+    for (let loss = 1; loss <= 3; loss++) {
+      await lockSessions('terminate');
+      await waitFor(() => events.filter((event) => event === 'a:lost').length === loss);
+      await waitFor(() => leader.isLeader());
+    }
+    // Several check intervals: a second chain of checks would open a second session meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await lockSessions('count')).toBe(1);
+    await leader.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await lockSessions('count')).toBe(0);
+    expect(events.at(-1)).toBe('a:lost');
+    expect(leader.isLeader()).toBe(false);
+  });
 });
+
+/** Counts, or terminates, this database's keeper lock sessions. */
+async function lockSessions(action: 'count' | 'terminate'): Promise<number> {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  try {
+    const result = await admin.query<{ n: number }>(
+      `select count(${action === 'terminate' ? 'pg_terminate_backend(pid)' : '*'})::int as n from pg_stat_activity where application_name = 'llmgw-keeper-lock' and datname = current_database()`,
+    );
+    return result.rows[0]?.n ?? 0;
+  } finally {
+    await admin.end();
+  }
+}

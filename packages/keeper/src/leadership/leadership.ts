@@ -43,9 +43,13 @@ export function startLeadership(options: LeadershipOptions, events: LeadershipEv
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
 
+  // One pending check at a time: a second timer would start a second chain of ticks, and two chains
+  // racing for a session can leak one that holds the lock (or lead again after stop()).
   const schedule = (delayMs: number) => {
     if (stopped) return;
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
+      timer = null;
       running = tick();
     }, delayMs);
   };
@@ -62,13 +66,17 @@ export function startLeadership(options: LeadershipOptions, events: LeadershipEv
   };
 
   const tick = async (): Promise<void> => {
+    if (stopped) return;
     try {
       if (session === null) {
         const opened = await options.openSession();
         opened.onLost((error) => {
-          if (session === opened) {
-            running = dropSession(`database session lost: ${error.message}`).then(() => schedule(0));
-          }
+          // After the tick in flight, never beside it: a failing tick may already have dropped this session.
+          running = running.then(async () => {
+            if (session !== opened || stopped) return;
+            await dropSession(`database session lost: ${error.message}`);
+            schedule(0);
+          });
         });
         session = opened;
       }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { windowStart } from '@llmgw/db';
 import { rateWindows } from '@llmgw/db/schema';
 import { createTestUpstream, type TestUpstream } from '@llmgw/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProbeFixture, deadPort, type ProbeFixture, waitFor } from './probe-fixture.js';
 import { type ProbeLoop, startProbeLoop } from './probe-loop.js';
-import { windowStart } from './rate-budget.js';
 
 const MIN = 60_000;
 let fixture: ProbeFixture<TestUpstream>;

@@ -1,6 +1,7 @@
 import { healthPolicy, keeperSettings, providerNames } from '@llmgw/config';
 import cron from 'node-cron';
 import type { KeeperDeps } from '../deps.js';
+import { safeErrorMessage } from '../safe-error.js';
 import { type AmnestyReport, startAmnesty } from './amnesty.js';
 import { deferTriplesWithEvidence, selectDueTriples } from './due-triples.js';
 import { checkBadProxies, type ProxyCheckReport } from './proxy-health.js';
@@ -57,9 +58,11 @@ export function startProbeLoop(deps: KeeperDeps, options: ProbeLoopOptions = {})
     const next = queue.then(() => tick(deps, stopping.signal, options));
     queue = next.catch(() => undefined);
     current = next;
-    void next.finally(() => {
+    // Not `finally`: its promise would reject with the tick and, unobserved, crash the process.
+    const clear = () => {
       if (current === next) current = null;
-    });
+    };
+    next.then(clear, clear);
     return next;
   };
 
@@ -68,7 +71,10 @@ export function startProbeLoop(deps: KeeperDeps, options: ProbeLoopOptions = {})
     () => {
       if (current !== null || stopping.signal.aborted) return;
       runTick().catch((error: unknown) => {
-        deps.log.error({ event: 'keeper.probe_tick_failed', error: messageOf(error) }, 'probe tick failed');
+        deps.log.error(
+          { event: 'keeper.probe_tick_failed', error: safeErrorMessage(error) },
+          'probe tick failed',
+        );
       });
     },
     { noOverlap: true, name: 'llmgw-probe' },
@@ -152,8 +158,4 @@ async function tick(
   // Counts only: a tick summary never names a key, let alone shows one.
   deps.log.info({ event: 'keeper.probe_tick', ...report }, 'probe tick');
   return report;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,23 +1,6 @@
-import type { Db } from '@llmgw/db';
+import { type Db, windowStart } from '@llmgw/db';
 import { type RateWindowKind, rateWindows } from '@llmgw/db/schema';
 import { sql } from 'drizzle-orm';
-
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
-
-/**
- * Fixed windows aligned to the UTC minute and day. The conductor's lease must count in the same rows,
- * so this rule belongs in one shared place once the conductor exists (see the keeper report).
- */
-export function windowStart(kind: RateWindowKind, now: number): number {
-  const size = kind === 'minute' ? MINUTE_MS : DAY_MS;
-  return Math.floor(now / size) * size;
-}
-
-/** When the window of `kind` containing `now` ends: the earliest a triple at its limit may be tried. */
-export function windowEnd(kind: RateWindowKind, now: number): number {
-  return windowStart(kind, now) + (kind === 'minute' ? MINUTE_MS : DAY_MS);
-}
 
 export interface ProbeBudget {
   tripleId: number;

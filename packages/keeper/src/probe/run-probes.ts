@@ -1,6 +1,6 @@
 import { healthPolicy, keeperSettings, limitsFor, triplePolicy } from '@llmgw/config';
 import type { AttemptOutcome, TripleOutcome } from '@llmgw/core';
-import { recordTripleOutcome } from '@llmgw/db';
+import { recordTripleOutcome, windowEnd } from '@llmgw/db';
 import { attempts, triples } from '@llmgw/db/schema';
 import { type ProbeResult, probeTriple, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
 import { eq } from 'drizzle-orm';
@@ -9,7 +9,7 @@ import type { KeeperDeps } from '../deps.js';
 import { type Blame, isCorrelatable, judgeCorrelatedFailures } from './correlation.js';
 import type { DueTriple } from './due-triples.js';
 import { nextProbeAt } from './next-probe.js';
-import { reserveProbeRequest, windowEnd } from './rate-budget.js';
+import { reserveProbeRequest } from './rate-budget.js';
 
 /** How one due triple went in a batch; `outcome` counts per reason in the tick summary. */
 export type ProbeDisposition =

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import type { KeeperDeps } from '../deps.js';
+import { safeErrorCode, safeErrorMessage } from '../safe-error.js';
 import { type SyncOptions, syncPool } from './sync-pool.js';
 import type { SyncReport } from './sync-report.js';
 import { type WatchOptions, watchPoolFiles } from './watch-files.js';
@@ -84,14 +85,13 @@ export function startSyncLoop(deps: KeeperDeps, options: SyncLoopOptions): SyncL
 }
 
 /**
- * A database error's `detail` can quote a whole failing row, secret included; only the message and
- * code leave the sync, and the original is not attached as a cause for the same reason.
+ * Only the message and code leave the sync (see safe-error.ts), and the original is not attached as a
+ * cause: its `detail` or parameters can hold a key.
  */
 function safeSyncError(error: unknown): Error & { code?: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-      ? error.code
-      : undefined;
-  return Object.assign(new Error(`key sync failed: ${message}`), code === undefined ? {} : { code });
+  const code = safeErrorCode(error);
+  return Object.assign(
+    new Error(`key sync failed: ${safeErrorMessage(error)}`),
+    code === undefined ? {} : { code },
+  );
 }
