@@ -6,6 +6,7 @@ import { type ProbeResult, probeTriple, type UpstreamTarget, upstreamTarget } fr
 import { eq } from 'drizzle-orm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { KeeperDeps } from '../deps.js';
+import { safeErrorMessage } from '../safe-error.js';
 import { type Blame, isCorrelatable, judgeCorrelatedFailures } from './correlation.js';
 import type { DueTriple } from './due-triples.js';
 import { nextProbeAt } from './next-probe.js';
@@ -247,6 +248,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+// Never the raw message: a query error's message lists its parameters.
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return safeErrorMessage(error);
 }
