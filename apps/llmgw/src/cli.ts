@@ -1,14 +1,35 @@
 import { formatConfigIssue, isLlmgwError } from '@llmgw/core';
 import { Command, CommanderError } from 'commander';
-import { registerConfigCommands } from './commands/config.js';
-import { registerDbCommands } from './commands/db.js';
-import { registerGatewayCommand } from './commands/gateway.js';
-import { registerKeysCommands } from './commands/keys.js';
-import { registerStartCommand } from './commands/start.js';
-import { registerWorkerCommand } from './commands/worker.js';
 import { type GlobalOptions, readGlobalOptions } from './global-options.js';
 
-export function createProgram(): Command {
+type Register = (program: Command, globals: () => GlobalOptions) => void;
+
+/**
+ * Each command's module is loaded only when that command runs: the keeper and the gateway pull in
+ * drizzle, undici and hono, which would make `llmgw config validate` start several times slower.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  config: async () => (await import('./commands/config.js')).registerConfigCommands,
+  db: async () => (await import('./commands/db.js')).registerDbCommands,
+  keys: async () => (await import('./commands/keys.js')).registerKeysCommands,
+  start: async () => (await import('./commands/start.js')).registerStartCommand,
+  worker: async () => (await import('./commands/worker.js')).registerWorkerCommand,
+  gateway: async () => (await import('./commands/gateway.js')).registerGatewayCommand,
+};
+
+const OPTIONS_WITH_VALUES = new Set(['--config', '--keys-dir', '--proxies-dir', '--log-level']);
+
+/** The command the arguments name (`llmgw --config x.yaml keys status` → `keys`), if any. */
+function commandOf(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    if (OPTIONS_WITH_VALUES.has(arg)) index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('llmgw')
     .description(
       'One OpenAI-compatible endpoint over a pool of LLM API keys.\n' +
@@ -25,18 +46,17 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => readGlobalOptions(program);
-  registerConfigCommands(program, globals);
-  registerDbCommands(program, globals);
-  registerKeysCommands(program, globals);
-  registerStartCommand(program, globals);
-  registerWorkerCommand(program, globals);
-  registerGatewayCommand(program, globals);
+  const named = commandOf(argv.slice(2));
+  const chosen = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(chosen.map((name) => COMMANDS[name]?.()))) {
+    register?.(program, globals);
+  }
   return program;
 }
 
 /** Runs the CLI and returns the exit code; operator mistakes print a clear message, never a stack. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = await createProgram(argv);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
