@@ -1,0 +1,2 @@
+export { createPool } from './create-pool.js';
+export type { PoolDeps } from './types.js';
