@@ -18,7 +18,8 @@ export function startChild(
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Child {
   const path = entry.startsWith('/') ? entry : fileURLToPath(new URL(entry, import.meta.url));
-  const child = spawn(process.execPath, ['--import', TSX, path, ...args], {
+  const loader = path.endsWith('.mjs') ? [] : ['--import', TSX];
+  const child = spawn(process.execPath, [...loader, path, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

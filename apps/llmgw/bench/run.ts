@@ -20,7 +20,8 @@ const args = new Map(
 const seconds = Number(args.get('seconds') ?? 10);
 const soakSeconds = Number(args.get('soak') ?? 0);
 const serverUrl = process.env.LLMGW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process.
+const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
 const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/src/main.ts', import.meta.url));
 const KEYS = Array.from({ length: 8 }, (_, index) => `bench-key-${String(index).padStart(4, '0')}-xxxxxxxx`);
 const BODY = JSON.stringify({ model: 'mock/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });

@@ -1,9 +1,21 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawQuery } from './database.js';
 
-/** The repo's top-level `migrations/`, found from this file so it does not depend on the cwd. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+/**
+ * The repo's top-level `migrations/`, found by walking up from this file (the source tree, or the
+ * production bundle under apps/llmgw/dist), so it never depends on the cwd.
+ */
+export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
+
+function findMigrationsFolder(start: string): string {
+  for (let dir = start, depth = 0; depth < 8; dir = dirname(dir), depth += 1) {
+    if (existsSync(join(dir, 'migrations', 'meta', '_journal.json'))) return join(dir, 'migrations');
+  }
+  return fileURLToPath(new URL('../../../migrations/', import.meta.url));
+}
 
 // Where drizzle's migrator records what it applied (its defaults; we never override them).
 const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
