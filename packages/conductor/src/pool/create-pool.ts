@@ -1,4 +1,5 @@
 import { gatewaySettings, providerNames } from '@llmgw/config';
+import { describeDbError } from '@llmgw/db';
 import type { Candidate, Lease, LeaseRefusal, LeaseRequest, Pool } from '../contracts.js';
 import { type AttemptResult, attempt, isBusy, isLease } from './acquire.js';
 import { createCapacityListener } from './capacity-listener.js';
@@ -11,7 +12,6 @@ import { createOverlays } from './overlays.js';
 import { createLeaseQueue, saturated } from './queue.js';
 import { heartbeatHeld, reclaimTick } from './reclaim.js';
 import { queryView } from './refresh-query.js';
-import { safeError } from './safe-error.js';
 import type { PoolDeps } from './types.js';
 import { buildView, emptyView, poolProviders } from './view.js';
 
@@ -65,7 +65,7 @@ export function createPool(deps: PoolDeps): Pool {
       const last = lastWarn.get(kind) ?? 0;
       const level = now - last >= WARN_EVERY_MS ? 'warn' : 'debug';
       if (level === 'warn') lastWarn.set(kind, now);
-      deps.log[level]({ error: safeError(error), ...context }, `pool: database problem (${kind})`);
+      deps.log[level]({ error: describeDbError(error), ...context }, `pool: database problem (${kind})`);
     },
   };
 
@@ -173,7 +173,7 @@ export function createPool(deps: PoolDeps): Pool {
         await giveBackAll(ctx.query, deps.holder);
       } catch (error) {
         deps.log.error(
-          { error: safeError(error) },
+          { error: describeDbError(error) },
           'pool: could not give leases back on close; they expire by themselves',
         );
       }

@@ -1,9 +1,8 @@
 import { type LlmgwConfig, triplePolicy } from '@llmgw/config';
 import { type HealthPolicy, type TripleOutcome, type TripleSnapshot, transition } from '@llmgw/core';
-import { type Database, recordTripleOutcome } from '@llmgw/db';
+import { type Database, describeDbError, recordTripleOutcome } from '@llmgw/db';
 import type { Logger } from 'pino';
 import type { Overlays } from './overlays.js';
-import { safeError } from './safe-error.js';
 import { createSuccessBatch, type SuccessBatch } from './success-batch.js';
 import type { PoolView, TripleEntry } from './types.js';
 
@@ -159,7 +158,7 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
       (error: unknown) => {
         for (const overlay of overlays) deps.overlays.failed(overlay, deps.now());
         deps.log.error(
-          { error: safeError(error), tripleId: entry.id, keyId: entry.keyId, provider: entry.provider },
+          { error: describeDbError(error), tripleId: entry.id, keyId: entry.keyId, provider: entry.provider },
           'pool: could not record an outcome',
         );
       },

@@ -1,6 +1,6 @@
 import type { Database } from '@llmgw/db';
+import { describeDbError } from '@llmgw/db';
 import type { Logger } from 'pino';
-import { safeError } from './safe-error.js';
 
 /** Keep in step with `EWMA_ALPHA` of outcomes.ts and of `recordTripleOutcome`. */
 const KEEP = 0.8;
@@ -70,7 +70,7 @@ export function createSuccessBatch(deps: { database: Database; log: Logger }): S
     } catch (error) {
       for (const [id, aggregate] of batch) merge(pending, id, aggregate);
       deps.log.warn(
-        { error: safeError(error), triples: ids.length },
+        { error: describeDbError(error), triples: ids.length },
         'pool: could not flush successes; will retry',
       );
     }

@@ -1,7 +1,7 @@
 import { healthPolicy, keeperSettings, providerNames } from '@llmgw/config';
+import { describeDbError } from '@llmgw/db';
 import cron from 'node-cron';
 import type { KeeperDeps } from '../deps.js';
-import { safeErrorMessage } from '../safe-error.js';
 import { type AmnestyReport, startAmnesty } from './amnesty.js';
 import { deferTriplesWithEvidence, selectDueTriples } from './due-triples.js';
 import { checkBadProxies, type ProxyCheckReport } from './proxy-health.js';
@@ -72,7 +72,7 @@ export function startProbeLoop(deps: KeeperDeps, options: ProbeLoopOptions = {})
       if (current !== null || stopping.signal.aborted) return;
       runTick().catch((error: unknown) => {
         deps.log.error(
-          { event: 'keeper.probe_tick_failed', error: safeErrorMessage(error) },
+          { event: 'keeper.probe_tick_failed', error: describeDbError(error).message },
           'probe tick failed',
         );
       });

@@ -1,12 +1,11 @@
 import { healthPolicy, keeperSettings, limitsFor, triplePolicy } from '@llmgw/config';
 import type { AttemptOutcome, TripleOutcome } from '@llmgw/core';
-import { recordTripleOutcome, windowEnd } from '@llmgw/db';
+import { describeDbError, recordTripleOutcome, windowEnd } from '@llmgw/db';
 import { attempts, triples } from '@llmgw/db/schema';
 import { type ProbeResult, probeTriple, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
 import { eq } from 'drizzle-orm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { KeeperDeps } from '../deps.js';
-import { safeErrorMessage } from '../safe-error.js';
 import { type Blame, isCorrelatable, judgeCorrelatedFailures } from './correlation.js';
 import type { DueTriple } from './due-triples.js';
 import { nextProbeAt } from './next-probe.js';
@@ -250,5 +249,5 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 // Never the raw message: a query error's message lists its parameters.
 function messageOf(error: unknown): string {
-  return safeErrorMessage(error);
+  return describeDbError(error).message;
 }

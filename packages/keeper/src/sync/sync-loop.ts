@@ -1,6 +1,6 @@
+import { describeDbError } from '@llmgw/db';
 import cron from 'node-cron';
 import type { KeeperDeps } from '../deps.js';
-import { safeErrorCode, safeErrorMessage } from '../safe-error.js';
 import { type SyncOptions, syncPool } from './sync-pool.js';
 import type { SyncReport } from './sync-report.js';
 import { type WatchOptions, watchPoolFiles } from './watch-files.js';
@@ -85,13 +85,13 @@ export function startSyncLoop(deps: KeeperDeps, options: SyncLoopOptions): SyncL
 }
 
 /**
- * Only the message and code leave the sync (see safe-error.ts), and the original is not attached as a
+ * Only the message and code leave the sync (see describeDbError in @llmgw/db), and the original is not attached as a
  * cause: its `detail` or parameters can hold a key.
  */
 function safeSyncError(error: unknown): Error & { code?: string } {
-  const code = safeErrorCode(error);
+  const code = describeDbError(error).code;
   return Object.assign(
-    new Error(`key sync failed: ${safeErrorMessage(error)}`),
+    new Error(`key sync failed: ${describeDbError(error).message}`),
     code === undefined ? {} : { code },
   );
 }
