@@ -1,6 +1,7 @@
 import type { LeaderDuty } from './keeper.js';
 import { startMaintenance } from './maintenance/maintenance.js';
 import { startProbeLoop } from './probe/probe-loop.js';
+import { progressReporter } from './progress.js';
 import { startSyncLoop } from './sync/sync-loop.js';
 
 /**
@@ -12,7 +13,13 @@ export function keeperDuties(): LeaderDuty[] {
     {
       name: 'sync',
       start: (deps) =>
-        startSyncLoop(deps, { schedule: deps.config.keeper.sync_schedule, watch: deps.config.keeper.watch }),
+        startSyncLoop(deps, {
+          schedule: deps.config.keeper.sync_schedule,
+          watch: deps.config.keeper.watch,
+          onProgress: progressReporter((fields) =>
+            deps.log.info({ event: 'keeper.sync.progress', ...fields }, 'syncing keys'),
+          ),
+        }),
     },
     { name: 'probe', start: (deps) => startProbeLoop(deps) },
     { name: 'maintenance', start: (deps) => startMaintenance(deps) },
