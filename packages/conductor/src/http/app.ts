@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { bearerAuth } from './auth.js';
-import { requestBodyLimit } from './body-limit.js';
 import { handleError, handleNotFound } from './handle-error.js';
 import { healthRoutes } from './health-routes.js';
 import { openAiRoutes } from './openai-routes.js';
@@ -20,7 +19,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(requestLog(log, deps.now ?? Date.now));
   app.route('/', healthRoutes(deps.database));
   app.use('/v1/*', bearerAuth({ tokens: config.gateway.auth_tokens }));
-  app.use('/v1/*', requestBodyLimit(config.gateway.body_limit));
   app.route('/v1', openAiRoutes(deps));
   app.notFound(handleNotFound);
   app.onError(handleError(log));

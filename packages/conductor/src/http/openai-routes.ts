@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono';
 import type { Candidate, Pool } from '../contracts.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
+import { clientSignal, readBody } from './body-limit.js';
 import { clientErrorResponse } from './client-error.js';
 import { parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
@@ -18,7 +19,9 @@ export function openAiRoutes(deps: AppDeps): Hono<AppEnv> {
 }
 
 async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppDeps): Promise<Response> {
-  const parsed = parseRequest(await c.req.text(), operation);
+  const read = await readBody(c, deps.config.gateway.body_limit);
+  if (!read.ok) return clientErrorResponse(read.error);
+  const parsed = parseRequest(read.text, operation);
   if (!parsed.ok) return clientErrorResponse(parsed.error);
   const { body, model, stream } = parsed.request;
   const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
@@ -31,9 +34,9 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
     tiers: resolved.tiers,
     stream,
     requestId: c.get('requestId'),
-    // node-server aborts it when the client disconnects; the relay adds gateway.request_timeout itself,
-    // so it can tell a client that left (no penalty) from a request over its budget (504).
-    signal: c.req.raw.signal,
+    // Aborts when the client disconnects; the relay adds gateway.request_timeout itself, so it can
+    // tell a client that left (no penalty) from a request over its budget (504).
+    signal: clientSignal(c),
   });
   return relayResponse(result);
 }

@@ -1,5 +1,4 @@
-import type { Database } from '@llmgw/db';
-import { attempts } from '@llmgw/db/schema';
+import { type Database, insertAttempts } from '@llmgw/db';
 import type { Logger } from 'pino';
 import type { AttemptRecord } from '../contracts.js';
 import type { AttemptSink } from './types.js';
@@ -67,7 +66,7 @@ export function createAttemptRecorder(options: AttemptRecorderOptions): AttemptR
     while (buffer.length > 0) {
       const batch = buffer.splice(0, maxBatch);
       try {
-        await database.db.insert(attempts).values(batch.map(toRow));
+        await insertAttempts(database, batch);
         failures = 0;
       } catch (error) {
         buffer = batch.concat(buffer);
@@ -127,27 +126,5 @@ export function createAttemptRecorder(options: AttemptRecorderOptions): AttemptR
         );
       }
     },
-  };
-}
-
-function toRow(record: AttemptRecord): typeof attempts.$inferInsert {
-  return {
-    requestId: record.requestId,
-    attemptNo: record.attemptNo,
-    final: record.final,
-    provider: record.provider,
-    model: record.model,
-    keyId: record.keyId,
-    tripleId: record.tripleId,
-    proxyId: record.proxyId,
-    outcome: record.outcome,
-    status: record.status,
-    latencyMs: Math.round(record.latencyMs),
-    ttfbMs: record.ttfbMs === null ? null : Math.round(record.ttfbMs),
-    promptTokens: record.promptTokens,
-    completionTokens: record.completionTokens,
-    cachedTokens: record.cachedTokens,
-    stream: record.stream,
-    message: record.message,
   };
 }
