@@ -170,3 +170,51 @@ describe('startConductor', () => {
     await until(() => seen?.aborted === true);
   });
 });
+
+describe('the request body over a real socket', () => {
+  it('answers 413 in OpenAI shape to a chunked body over the limit, and still serves the next request', async () => {
+    const { conductor, relay } = await start(() => okJson({ ok: true }), { gateway: { body_limit: '1kb' } });
+    const big = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let index = 0; index < 8; index += 1) controller.enqueue(new Uint8Array(512).fill(97));
+        controller.close();
+      },
+    });
+    const refused = await fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: big,
+      duplex: 'half',
+    } as RequestInit);
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ error: { code: 'request_too_large' } });
+    const served = await fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: CHAT,
+    });
+    expect(served.status).toBe(200);
+    expect(relay.inputs).toHaveLength(1);
+  });
+
+  it('aborts the relay signal when the client disconnects mid-request', async () => {
+    let seen: AbortSignal | undefined;
+    const { conductor } = await start(async (input) => {
+      seen = input.signal;
+      await new Promise((resolve) => input.signal.addEventListener('abort', resolve, { once: true }));
+      return okJson({ late: true });
+    });
+    const controller = new AbortController();
+    const pending = fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: CHAT,
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await until(() => seen !== undefined);
+    controller.abort();
+    await pending;
+    await until(() => seen?.aborted === true);
+    expect(seen?.aborted).toBe(true);
+  });
+});
