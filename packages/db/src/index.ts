@@ -4,6 +4,7 @@ export type { Database, DatabaseKind, Db, DbSession, RawQuery } from './database
 export { ADVISORY_LOCK_IDS } from './internal.js';
 export { type MigrateOptions, migrateDatabase } from './migrate-database.js';
 export { countShippedMigrations, MIGRATIONS_FOLDER } from './migrations-state.js';
+export { type AttemptRow, insertAttempts } from './pool/insert-attempts.js';
 export {
   listStateChanges,
   listTriples,
