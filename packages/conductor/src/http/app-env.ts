@@ -8,5 +8,9 @@ export interface AppEnv {
   };
   Variables: {
     requestId: string;
+    /** Set by a route whose response already carries `x-request-id` (no header rewrite needed). */
+    responseTagged?: boolean;
+    /** What the relay did, for the request log line (read here, not from the response headers). */
+    relayFacts?: { provider?: string; model?: string; attempts?: string };
   };
 }

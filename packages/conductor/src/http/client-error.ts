@@ -5,11 +5,13 @@ import type { ClientError } from '../contracts.js';
  * so OpenAI SDKs surface the message instead of a parse failure.
  */
 export function clientErrorResponse(error: ClientError, headers: Record<string, string> = {}): Response {
-  const responseHeaders = new Headers(headers);
-  responseHeaders.set('content-type', 'application/json; charset=utf-8');
+  const responseHeaders: Record<string, string> = {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+  };
   if (error.status === 429) {
     // A 429 without Retry-After makes well-behaved clients guess; at least one second, whole seconds.
-    responseHeaders.set('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSec ?? 1))));
+    responseHeaders['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSec ?? 1)));
   }
   const body = { error: { message: error.message, type: error.type, code: error.code } };
   return new Response(JSON.stringify(body), { status: error.status, headers: responseHeaders });

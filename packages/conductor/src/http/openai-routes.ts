@@ -38,6 +38,14 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
     // tell a client that left (no penalty) from a request over its budget (504).
     signal: clientSignal(c),
   });
+  const requestId = c.get('requestId');
+  if (result.headers['x-request-id'] === undefined) result.headers['x-request-id'] = requestId;
+  c.set('responseTagged', true);
+  c.set('relayFacts', {
+    provider: result.headers['x-llm-actual-provider'],
+    model: result.headers['x-llm-actual-model'],
+    attempts: result.headers['x-llm-attempts'],
+  });
   return relayResponse(result);
 }
 

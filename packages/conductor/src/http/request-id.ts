@@ -23,6 +23,8 @@ export function requestId({
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : generate();
     c.set('requestId', id);
     await next();
-    c.res.headers.set(headerName, id);
+    // Touching c.res.headers materialises a full Response under @hono/node-server; the relay's
+    // responses carry the id already, so only the others (errors, health, models) are rewritten.
+    if (c.get('responseTagged') !== true) c.res.headers.set(headerName, id);
   };
 }

@@ -10,16 +10,17 @@ export function requestLog(log: Logger, now: () => number): MiddlewareHandler<Ap
   return async function requestLogMiddleware(c, next) {
     const started = now();
     await next();
-    const { status, headers } = c.res;
+    const { status } = c.res;
+    const facts = c.get('relayFacts');
     const fields = {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
       status,
       ms: now() - started,
-      provider: headers.get('x-llm-actual-provider') ?? undefined,
-      model: headers.get('x-llm-actual-model') ?? undefined,
-      attempts: headers.get('x-llm-attempts') ?? undefined,
+      provider: facts?.provider,
+      model: facts?.model,
+      attempts: facts?.attempts,
     };
     if (status >= 500) log.warn(fields, 'request');
     else log.info(fields, 'request');
