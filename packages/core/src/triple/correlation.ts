@@ -27,12 +27,17 @@ export interface CorrelatedVerdict {
 
 // Only failures the network or the provider itself can cause together; a wave of 401s is many dead
 // keys, not an outage, and must still be blamed on each key.
-const CORRELATABLE: ReadonlySet<FailureReason> = new Set([
+const CORRELATABLE: ReadonlySet<string> = new Set([
   'server_error',
   'timeout',
   'network_error',
   'proxy_error',
 ]);
+
+/** Whether an outcome is one a whole provider or proxy can cause at once (the correlation rule's input). */
+export function isCorrelatable(outcome: string): boolean {
+  return CORRELATABLE.has(outcome);
+}
 
 /**
  * SPEC §5 correlation rule: when many keys of one provider, or all keys behind one proxy, fail at
@@ -46,7 +51,7 @@ export function detectCorrelatedFailure(
   now: number,
 ): CorrelatedVerdict[] {
   const recent = failures.filter(
-    (failure) => CORRELATABLE.has(failure.reason) && now - failure.at <= policy.windowMs,
+    (failure) => isCorrelatable(failure.reason) && now - failure.at <= policy.windowMs,
   );
   const verdicts: CorrelatedVerdict[] = [];
   const blamedProxies = new Set<string>();

@@ -2,6 +2,7 @@ export {
   type CorrelatedVerdict,
   type CorrelationPolicy,
   detectCorrelatedFailure,
+  isCorrelatable,
   type RecentFailure,
 } from './correlation.js';
 export { DEFAULT_HEALTH_POLICY, type HealthPolicy } from './policy.js';

@@ -29,5 +29,8 @@ export function isFrozen(snapshot: TripleSnapshot): boolean {
 /** Whether a triple may be leased at `now` (the lease query applies the same rule in SQL). */
 export function isLeasable(snapshot: TripleSnapshot, now: number): boolean {
   if (snapshot.state === 'active' || snapshot.state === 'untested') return true;
-  return snapshot.state === 'cooldown' && snapshot.cooldownUntil !== null && snapshot.cooldownUntil <= now;
+  // A cooldown or quota exhaustion whose end has passed is leasable again (as a half-open trial):
+  // the provider's stated reset is honoured to the second, not at the next probe.
+  const resting = snapshot.state === 'cooldown' || snapshot.state === 'no_quota';
+  return resting && snapshot.cooldownUntil !== null && snapshot.cooldownUntil <= now;
 }

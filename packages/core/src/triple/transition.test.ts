@@ -385,6 +385,8 @@ describe('leasability', () => {
     expect(isLeasable(snap({ state: 'cooldown', cooldownUntil: NOW - 1 }), NOW)).toBe(true);
     expect(isLeasable(snap({ state: 'cooldown', cooldownUntil: NOW + 1 }), NOW)).toBe(false);
     expect(isLeasable(snap({ state: 'cooldown', cooldownUntil: null }), NOW)).toBe(false);
+    expect(isLeasable(snap({ state: 'no_quota', cooldownUntil: NOW - 1 }), NOW)).toBe(true);
+    expect(isLeasable(snap({ state: 'no_quota', cooldownUntil: NOW + 1 }), NOW)).toBe(false);
     for (const state of ['dead', 'no_quota', 'unsupported', 'disabled', 'removed'] as const) {
       expect(isLeasable(snap({ state }), NOW)).toBe(false);
     }

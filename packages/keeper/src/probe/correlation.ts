@@ -1,6 +1,5 @@
 import { correlationPolicy, triplePolicy } from '@llmgw/config';
 import {
-  type AttemptOutcome,
   type CorrelatedVerdict,
   detectCorrelatedFailure,
   escalatingDelay,
@@ -10,18 +9,6 @@ import {
 import { stateChanges } from '@llmgw/db/schema';
 import type { KeeperDeps } from '../deps.js';
 import { markProxyBad } from './proxy-health.js';
-
-/** Failures a whole provider or proxy can cause at once; the same set core's rule looks at. */
-const CORRELATABLE: ReadonlySet<string> = new Set([
-  'server_error',
-  'timeout',
-  'network_error',
-  'proxy_error',
-]);
-
-export function isCorrelatable(outcome: AttemptOutcome): boolean {
-  return CORRELATABLE.has(outcome);
-}
 
 /** What a batch's correlated failures were blamed on: these subjects, not the keys behind them. */
 export interface Blame {

@@ -1,12 +1,12 @@
 import { healthPolicy, keeperSettings, limitsFor, triplePolicy } from '@llmgw/config';
-import type { AttemptOutcome, TripleOutcome } from '@llmgw/core';
+import { type AttemptOutcome, isCorrelatable, type TripleOutcome } from '@llmgw/core';
 import { describeDbError, recordTripleOutcome, windowEnd } from '@llmgw/db';
 import { attempts, triples } from '@llmgw/db/schema';
 import { type ProbeResult, probeTriple, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
 import { eq } from 'drizzle-orm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { KeeperDeps } from '../deps.js';
-import { type Blame, isCorrelatable, judgeCorrelatedFailures } from './correlation.js';
+import { type Blame, judgeCorrelatedFailures } from './correlation.js';
 import type { DueTriple } from './due-triples.js';
 import { nextProbeAt } from './next-probe.js';
 import { reserveProbeRequest } from './rate-budget.js';
