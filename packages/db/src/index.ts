@@ -12,7 +12,16 @@ export {
   type TripleFilter,
   type TripleView,
 } from './pool/pool-views.js';
-export { windowEnd, windowStart } from './pool/rate-window.js';
+export {
+  claimRateWindow,
+  MINUTE_SLICE_MS,
+  type RateClaim,
+  refundRateWindow,
+  returnUnusedGrants,
+  type UnusedGrant,
+  windowEnd,
+  windowStart,
+} from './pool/rate-window.js';
 export { type OutcomeInput, type OutcomeResult, recordTripleOutcome } from './pool/record-outcome.js';
 export { type ResetSelector, resetTriples } from './pool/reset-triples.js';
 export { type Readiness, readiness } from './readiness.js';

@@ -123,7 +123,7 @@ async function takeGrants(ctx: PoolContext, entry: TripleEntry, tokens: number):
   const local = entry.local;
   for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
     const now = ctx.deps.now();
-    if (hasRateGrants(entry, tokens, now)) {
+    if (hasRateGrants(entry, tokens, now, ctx.unusedGrants)) {
       takeRateGrants(entry, tokens);
       return true;
     }
@@ -132,7 +132,7 @@ async function takeGrants(ctx: PoolContext, entry: TripleEntry, tokens: number):
       await local.claiming.catch(() => {});
       continue;
     }
-    const claim = claimRateGrants(ctx.query, entry, tokens, now);
+    const claim = claimRateGrants(ctx.query, entry, tokens, now, ctx.unusedGrants);
     local.claiming = claim;
     try {
       await claim;

@@ -1,4 +1,4 @@
-import type { RawQuery } from '@llmgw/db';
+import type { RawQuery, UnusedGrant } from '@llmgw/db';
 import type { Choice } from './choose.js';
 import type { Outcomes } from './outcomes.js';
 import type { PoolDeps, PoolView } from './types.js';
@@ -17,6 +17,8 @@ export interface PoolContext {
   claimBackoffUntil: number;
   /** Rows whose give-back failed (database down): retried by the maintenance tick. */
   strayRows: string[];
+  /** Grants left over when a minute slice ended, given back to the shared window in batches. */
+  unusedGrants: UnusedGrant[];
   closed: boolean;
   /** The latest LRU stamp given (see makeLease). */
   lastStamp: number;

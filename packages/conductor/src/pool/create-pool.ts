@@ -1,11 +1,12 @@
 import { gatewaySettings, providerNames } from '@llmgw/config';
-import { describeDbError } from '@llmgw/db';
+import { describeDbError, returnUnusedGrants, windowStart } from '@llmgw/db';
 import type { Candidate, Lease, LeaseRefusal, LeaseRequest, Pool } from '../contracts.js';
 import { type AttemptResult, attempt, isBusy, isLease } from './acquire.js';
 import { createCapacityListener } from './capacity-listener.js';
 import { newChoice } from './choose.js';
 import { giveBackAll } from './concurrency.js';
 import type { PoolContext } from './context.js';
+import { rollWindows } from './grants.js';
 import { startLoop } from './loop.js';
 import { createOutcomes } from './outcomes.js';
 import { createOverlays } from './overlays.js';
@@ -54,6 +55,7 @@ export function createPool(deps: PoolDeps): Pool {
     lingerMs: SLOT_LINGER_MS,
     claimBackoffUntil: 0,
     strayRows: [],
+    unusedGrants: [],
     closed: false,
     lastStamp: 0,
     choice: newChoice(),
@@ -120,7 +122,10 @@ export function createPool(deps: PoolDeps): Pool {
     await reclaimTick(ctx).catch((error: unknown) => ctx.warn('reclaim', error));
     await listener.check();
   });
-  const flushLoop = startLoop(FLUSH_MS, () => ctx.outcomes.flush());
+  const flushLoop = startLoop(FLUSH_MS, async () => {
+    await ctx.outcomes.flush();
+    await giveBackUnusedGrants(ctx, deps.now());
+  });
 
   const finish = (result: AttemptResult, now: number): Lease | LeaseRefusal =>
     isBusy(result) ? saturated(result.retryAt, now) : result;
@@ -169,6 +174,8 @@ export function createPool(deps: PoolDeps): Pool {
       await ready;
       await ctx.outcomes.settle();
       await ctx.outcomes.flush();
+      // Closing ends every slice this replica holds grants in.
+      await giveBackUnusedGrants(ctx, Number.MAX_SAFE_INTEGER);
       try {
         await giveBackAll(ctx.query, deps.holder);
       } catch (error) {
@@ -185,6 +192,28 @@ export function createPool(deps: PoolDeps): Pool {
     void listener.stop();
   });
   return pool;
+}
+
+/**
+ * Gives back what is left of ended minute slices, including those of triples nobody leased since (a
+ * cheap walk of the view, once a second). Under-use at worst if the write fails: the slices age out
+ * of the sliding minute within 60 s anyway.
+ */
+async function giveBackUnusedGrants(ctx: PoolContext, now: number): Promise<void> {
+  const slice = windowStart('minute', now);
+  for (const entry of ctx.view.byId.values()) {
+    const local = entry.local;
+    if (local.minuteStart !== slice && (local.minuteRequests > 0 || local.minuteTokens > 0)) {
+      rollWindows(entry, now, ctx.unusedGrants);
+    }
+  }
+  if (ctx.unusedGrants.length === 0) return;
+  const grants = ctx.unusedGrants.splice(0);
+  try {
+    await returnUnusedGrants(ctx.query, grants);
+  } catch (error) {
+    ctx.warn('unused-grants', error, { grants: grants.length });
+  }
 }
 
 const halts = new WeakMap<Pool, () => void>();

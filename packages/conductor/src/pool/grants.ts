@@ -1,29 +1,14 @@
-import type { RawQuery } from '@llmgw/db';
-import { windowEnd, windowStart } from '@llmgw/db';
+import { claimRateWindow, type RawQuery, type UnusedGrant, windowEnd, windowStart } from '@llmgw/db';
 import type { LocalState, TripleEntry } from './types.js';
 
 /*
  * Requests (RPM, RPD) and tokens (TPM) are claimed from the shared `rate_windows` rows in small blocks,
  * so a replica pays one round trip per block rather than per request. A claim either fits under the
- * limit whole or is refused (`WHERE` of the upsert): never past the limit. Unused grants die with their
- * window — under-use, never over-use. The upstream's own remaining figures, when it sent them, clamp
- * the minute window as well.
+ * limit whole or is refused (`claimRateWindow`, the one rule shared with the keeper's probes): never
+ * past the limit. Unused grants die with their window (a 5 s slice of the sliding minute, or the day):
+ * under-use, never over-use. The upstream's own remaining figures, when it sent them, clamp the
+ * minute as well.
  */
-const CLAIM_SQL = `
-insert into rate_windows as w (triple_id, kind, window_start, requests, tokens, updated_at)
-values ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, to_timestamp($6::float8 / 1000))
-on conflict (triple_id, kind, window_start) do update
-set requests = w.requests + excluded.requests,
-    tokens = w.tokens + excluded.tokens,
-    upstream_remaining_requests = w.upstream_remaining_requests - excluded.requests,
-    upstream_remaining_tokens = w.upstream_remaining_tokens - excluded.tokens,
-    updated_at = excluded.updated_at
-where ($7::int is null or w.requests + excluded.requests <= $7::int)
-  and ($8::bigint is null or w.tokens + excluded.tokens <= $8::bigint)
-  and (w.upstream_remaining_requests is null or w.upstream_remaining_requests >= excluded.requests)
-  and (w.upstream_remaining_tokens is null or w.upstream_remaining_tokens >= excluded.tokens)
-returning requests`;
-
 /** Tokens used beyond the reservation are charged afterwards, unconditionally: they were spent. */
 const CHARGE_TOKENS_SQL = `
 insert into rate_windows as w (triple_id, kind, window_start, tokens, updated_at)
@@ -43,7 +28,7 @@ set upstream_remaining_requests = coalesce(excluded.upstream_remaining_requests,
     upstream_reset_at = coalesce(excluded.upstream_reset_at, w.upstream_reset_at),
     updated_at = excluded.updated_at`;
 
-/** A block is 1/16 of the limit: few round trips, and little stranded in a replica at window end. */
+/** A block is 1/16 of the limit: few round trips, and little stranded in a replica when its slice ends. */
 export function blockOf(limit: number): number {
   return Math.max(1, Math.floor(limit / 16));
 }
@@ -54,10 +39,22 @@ export function tokensToReserve(entry: TripleEntry, estimate: number): number {
   return tpm === null ? 0 : Math.max(0, Math.min(Math.ceil(estimate), tpm));
 }
 
-/** Forgets grants of windows that have ended. */
-export function rollWindows(local: LocalState, now: number): void {
+/**
+ * Forgets grants of windows that have ended; what was left of a minute slice goes to `unused`, to be
+ * given back to the shared window (the sliding minute still counts that slice).
+ */
+export function rollWindows(entry: TripleEntry, now: number, unused?: UnusedGrant[]): void {
+  const local = entry.local;
   const minute = windowStart('minute', now);
   if (local.minuteStart !== minute) {
+    if (unused && (local.minuteRequests > 0 || local.minuteTokens > 0)) {
+      unused.push({
+        tripleId: entry.id,
+        sliceStart: local.minuteStart,
+        requests: Math.max(0, local.minuteRequests),
+        tokens: Math.max(0, local.minuteTokens),
+      });
+    }
     local.minuteStart = minute;
     local.minuteRequests = 0;
     local.minuteTokens = 0;
@@ -96,8 +93,13 @@ export function rateFullUntil(entry: TripleEntry, tokens: number, now: number): 
 }
 
 /** Whether this replica's grants cover one more request of `tokens` right now. */
-export function hasRateGrants(entry: TripleEntry, tokens: number, now: number): boolean {
-  rollWindows(entry.local, now);
+export function hasRateGrants(
+  entry: TripleEntry,
+  tokens: number,
+  now: number,
+  unused?: UnusedGrant[],
+): boolean {
+  rollWindows(entry, now, unused);
   return !needsMinute(entry, tokens) && !needsDay(entry);
 }
 
@@ -118,7 +120,7 @@ export function refundRateGrants(entry: TripleEntry, tokens: number, minuteStart
   if (local.dayStart === dayStart && limits.rpd !== null) local.dayRequests += 1;
 }
 
-async function claim(
+function claim(
   query: RawQuery,
   entry: TripleEntry,
   kind: 'minute' | 'day',
@@ -126,19 +128,15 @@ async function claim(
   tokens: number,
   now: number,
 ): Promise<boolean> {
-  const limit = kind === 'minute' ? entry.limits.rpm : entry.limits.rpd;
-  const tpm = kind === 'minute' ? entry.limits.tpm : null;
-  const rows = await query(CLAIM_SQL, [
-    entry.id,
+  return claimRateWindow(query, {
+    tripleId: entry.id,
     kind,
-    windowStart(kind, now),
     requests,
     tokens,
     now,
-    limit,
-    tpm,
-  ]);
-  return rows.length > 0;
+    requestLimit: kind === 'minute' ? entry.limits.rpm : entry.limits.rpd,
+    tokenLimit: kind === 'minute' ? entry.limits.tpm : null,
+  });
 }
 
 /**
@@ -151,9 +149,10 @@ export async function claimRateGrants(
   entry: TripleEntry,
   tokens: number,
   now: number,
+  unused?: UnusedGrant[],
 ): Promise<void> {
   const { local, limits } = entry;
-  rollWindows(local, now);
+  rollWindows(entry, now, unused);
   if (needsDay(entry) && limits.rpd !== null) {
     const block = blockOf(limits.rpd);
     let granted = (await claim(query, entry, 'day', block, 0, now)) ? block : 0;

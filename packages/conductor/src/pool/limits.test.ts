@@ -29,13 +29,13 @@ describe('limits across replicas (Postgres)', () => {
 
   const isLease = (result: Lease | LeaseRefusal): result is Lease => 'tripleId' in result;
 
-  /** A minute window must not roll over in the middle of a per-minute assertion. */
+  /** Grants live in 5 s slices of the sliding minute: start an assertion at the beginning of one. */
   const awayFromMinuteEdge = async () => {
     const left = windowEnd('minute', Date.now()) - Date.now();
-    if (left < 5_000) await sleep(left + 50);
+    if (left < 4_000) await sleep(left + 50);
   };
 
-  it('rpm 5 gives at most 5 leases per minute window over both replicas', async () => {
+  it('rpm 5 gives at most 5 leases in the sliding minute over both replicas', async () => {
     const { tripleId } = await fx.seedKey();
     const config = fx.config({ limits: { rpm: 5 } });
     const pools = [fx.pool(config, 'replica-a'), fx.pool(config, 'replica-b')];
@@ -49,13 +49,29 @@ describe('limits across replicas (Postgres)', () => {
     const refusal = results.find((result) => result !== undefined && !isLease(result));
     expect(refusal && !isLease(refusal) && refusal.kind).toBe('saturated');
     if (refusal && !isLease(refusal) && refusal.kind === 'saturated') {
-      // Retry when the minute window ends.
+      // Retry when the slice ends: the earliest the sliding minute may let a request go.
       const untilWindowEnd = windowEnd('minute', Date.now()) - Date.now();
       expect(refusal.retryAfterMs).toBeGreaterThan(untilWindowEnd - 1_000);
       expect(refusal.retryAfterMs).toBeLessThanOrEqual(untilWindowEnd + 1_000);
     }
     const rows = await fx.database.db.select().from(rateWindows);
     expect(rows.map((row) => [row.tripleId, row.kind, row.requests])).toEqual([[tripleId, 'minute', 5]]);
+  });
+
+  it("gives a replica's unused block back to the shared minute once its slice ends", async () => {
+    const { tripleId } = await fx.seedKey();
+    const pool = fx.pool(fx.config({ limits: { rpm: 160 } }), 'replica-a');
+    await awayFromMinuteEdge();
+    const lease = expectLease(await pool.lease(leaseRequest()));
+    lease.release({ outcome: OK, latencyMs: 5 });
+    const charged = async () => {
+      const rows = await fx.database.db.select().from(rateWindows);
+      return rows.filter((row) => row.tripleId === tripleId).reduce((sum, row) => sum + row.requests, 0);
+    };
+    // One block of 160/16 claimed for one request…
+    expect(await charged()).toBe(10);
+    // …and all but the one used given back after the slice, though nothing leased the triple since.
+    await waitFor(async () => (await charged()) === 1, 10_000);
   });
 
   it('concurrency 3 is never exceeded by both replicas hammering at once', async () => {

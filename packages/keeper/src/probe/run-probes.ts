@@ -124,7 +124,7 @@ async function probeOne(
   try {
     const limits = limitsFor(deps.config, due.provider, model);
     const now = deps.now();
-    const reservation = await reserveProbeRequest(deps.database.db, {
+    const reservation = await reserveProbeRequest(deps.database.query, {
       tripleId: due.tripleId,
       now,
       rpm: limits.rpm,
