@@ -25,11 +25,15 @@ export function createLogger(
   const usePretty = options.pretty ?? stream.isTTY === true;
   const base = { level, name: options.name ?? 'llmgw', redact: { paths: REDACT, censor: '[redacted]' } };
   if (usePretty) {
-    return pino(base, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true, destination: fd }));
+    return pino(
+      base,
+      pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true, destination: fd }),
+    );
   }
   // Asynchronous: a line is handed to the kernel while the next request runs, and lines written while
   // one write is in flight leave together (one syscall under load instead of one per request, ~5 % of
   // the gateway's CPU). Nothing waits to fill a buffer, so an idle process still logs at once, and pino
-  // flushes synchronously on exit.
-  return pino(base, pino.destination({ fd, sync: false }));
+  // flushes synchronously on exit. A reader that stops reading (a stuck pipe) costs at most 4 MiB of
+  // buffered lines, then lines are dropped rather than memory growing without bound.
+  return pino(base, pino.destination({ fd, sync: false, maxLength: 4 * 1024 * 1024 }));
 }
