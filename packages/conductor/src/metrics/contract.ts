@@ -25,3 +25,32 @@ export const noopGatewayMetrics: GatewayMetrics = {
   affinity() {},
   coalesced() {},
 };
+
+/**
+ * What the relay reports beyond its attempt records (those reach the metrics through the AttemptSink).
+ * Provider and model are the lease's (from the config), never the name a client asked for.
+ */
+export interface RelayMetrics {
+  /** A request moved on from a failed attempt to another triple (`llm_gateway_fallbacks_total`). */
+  fallback(from: string, to: string, reason: string): void;
+  /**
+   * A request's answer is complete: JSON returned, or a stream's last byte (`llm_gateway_requests_total`,
+   * `llm_gateway_request_duration_seconds`). `provider`/`model` are the last attempt's; undefined when
+   * no attempt was made (everything refused).
+   */
+  requestDone(
+    provider: string | undefined,
+    model: string | undefined,
+    status: number,
+    stream: boolean,
+    durationMs: number,
+  ): void;
+}
+
+/** What the pool lets the metrics read at scrape time (never on the request path). */
+export interface PoolGaugeSource {
+  /** Requests waiting in the fair queue now. */
+  queueDepth(): number;
+  /** Visits every triple of this replica's view: its provider, state and whether it can be leased now. */
+  forEachTriple(visit: (provider: string, state: string, usable: boolean) => void): void;
+}
