@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   start: async () => (await import('./commands/start.js')).registerStartCommand,
   worker: async () => (await import('./commands/worker.js')).registerWorkerCommand,
   gateway: async () => (await import('./commands/gateway.js')).registerGatewayCommand,
+  smoke: async () => (await import('./commands/smoke.js')).registerSmokeCommand,
+  stats: async () => (await import('./commands/stats.js')).registerStatsCommand,
 };
 
 const OPTIONS_WITH_VALUES = new Set(['--config', '--keys-dir', '--proxies-dir', '--log-level']);

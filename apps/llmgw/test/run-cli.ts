@@ -17,14 +17,14 @@ export interface CliRun {
 /** Runs the real CLI as a child process, with only the environment the test gives it. */
 export function runCli(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', TSX, MAIN, ...args],
       // No inherited environment: the test states every variable the child sees.
-      { cwd: options.cwd, env: { ...options.env }, timeout: 20_000 },
+      { cwd: options.cwd, env: { ...options.env }, timeout: options.timeoutMs ?? 20_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
