@@ -17,12 +17,20 @@ export { openAiLikeAdapter, openAiLikeDefaults } from './openai-like/index.js';
 export type * from './openai-types.js';
 export { adapterFor } from './registry.js';
 export { parseDuration } from './shared/durations.js';
+export {
+  invalidParameter,
+  isRequestRefusal,
+  type RefusalCode,
+  type RequestRefusal,
+  unsupportedParameter,
+} from './shared/refusal.js';
 export { parseResetStamp, parseRetryAfter, type RetryHint, readRetryHeaders } from './shared/retry-after.js';
 export { isUpstreamStreamError, STREAM_TRUNCATED } from './shared/stream-error.js';
 export type {
   AuthScheme,
   CallContext,
   ProviderAdapter,
+  ProviderFeatures,
   ProviderSettings,
   StreamContext,
   StreamParser,

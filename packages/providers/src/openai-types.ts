@@ -1,11 +1,13 @@
 /**
  * The slice of the OpenAI wire format the gateway speaks to its callers. Request types keep an index
- * signature so `openai_like` can pass fields it does not know (tools, response_format…) through untouched.
+ * signature so `openai_like` can pass fields it does not know through untouched. Client bodies are not
+ * validated against these types before an adapter sees them: translating adapters check every shape
+ * they rely on and refuse what they cannot honour (`shared/refusal.ts`).
  */
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
-/** One part of a multi-part message; text is the only part translated today, the rest travels as is. */
+/** One part of a multi-part message: `text` and `image_url` are translated; other types are refused. */
 export interface ContentPart {
   type: string;
   text?: string;
@@ -25,6 +27,8 @@ export interface ChatMessage {
   name?: string;
   tool_calls?: ToolCall[];
   tool_call_id?: string;
+  /** Reasoning a client echoes back from an earlier answer; providers here do not take it as input. */
+  reasoning_content?: string | null;
   [field: string]: unknown;
 }
 
@@ -32,6 +36,24 @@ export interface ToolDefinition {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
 }
+
+/** `none` / `auto` / `required`, or one named function the model must call. */
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+export interface JsonSchemaFormat {
+  name: string;
+  description?: string;
+  schema?: Record<string, unknown>;
+  strict?: boolean | null;
+}
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: JsonSchemaFormat };
+
+/** OpenAI's effort words, newest included (`none`, `minimal`, `xhigh`). */
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
 
 export interface ChatCompletionRequest {
   model: string;
@@ -48,9 +70,11 @@ export interface ChatCompletionRequest {
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
   user?: string;
-  tools?: ToolDefinition[];
-  tool_choice?: unknown;
-  response_format?: unknown;
+  tools?: ToolDefinition[] | null;
+  tool_choice?: ToolChoice | null;
+  parallel_tool_calls?: boolean | null;
+  response_format?: ResponseFormat | null;
+  reasoning_effort?: ReasoningEffort | null;
   [field: string]: unknown;
 }
 
@@ -69,7 +93,17 @@ export interface AssistantMessage {
   content: string | null;
   refusal?: string | null;
   tool_calls?: ToolCall[];
+  /** The model's thinking (DeepSeek's field name, which most OpenAI-compatible clients read). */
+  reasoning_content?: string;
   [field: string]: unknown;
+}
+
+/** One fragment of a streamed tool call: `id`, `type` and `name` come with its first fragment only. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
 }
 
 export interface ChatCompletionChoice {
@@ -93,12 +127,8 @@ export interface ChatCompletion {
 export interface ChunkDelta {
   role?: 'assistant';
   content?: string | null;
-  tool_calls?: Array<{
-    index: number;
-    id?: string;
-    type?: 'function';
-    function?: { name?: string; arguments?: string };
-  }>;
+  tool_calls?: ToolCallDelta[];
+  reasoning_content?: string;
   [field: string]: unknown;
 }
 

@@ -32,6 +32,11 @@ export interface ProviderSettings {
   /** GigaChat: where and for which scope access tokens are obtained. */
   oauth?: { url: string; scope: string };
   probeMethod: 'chat' | 'models';
+  /**
+   * `drop_unsupported: true`: a request parameter this provider cannot honour is left out (and
+   * reported through `CallContext.onDropped`) instead of refused with 400 `unsupported_parameter`.
+   */
+  dropUnsupported?: boolean;
 }
 
 export interface CallContext {
@@ -39,6 +44,19 @@ export interface CallContext {
   /** The API key, or for GigaChat the access token obtained with the key. */
   credential: string;
   requestId?: string;
+  /** Told the name of every parameter left out under `dropUnsupported` (the caller logs it). */
+  onDropped?: (parameter: string) => void;
+}
+
+/** What a provider type can honour, as the README's feature table states it; tests hold the two together. */
+export interface ProviderFeatures {
+  tools: boolean;
+  parallelTools: boolean;
+  images: boolean;
+  jsonObject: boolean;
+  jsonSchema: boolean;
+  reasoning: boolean;
+  embeddings: boolean;
 }
 
 export interface StreamContext {
@@ -68,7 +86,11 @@ export type UpstreamStreamError = LlmgwError & {
 
 export interface ProviderAdapter {
   type: ProviderType;
-  /** `body.model` is already the upstream model name; `body.stream` decides stream vs not. */
+  features: ProviderFeatures;
+  /**
+   * `body.model` is already the upstream model name; `body.stream` decides stream vs not. Translating
+   * adapters throw a `RequestRefusal` (before any call is made) for what they cannot honour.
+   */
   buildChatRequest(ctx: CallContext, body: ChatCompletionRequest): UpstreamRequest;
   /** Only called on 2xx. */
   parseChatResponse(status: number, headers: Record<string, string>, bodyText: string): ChatCompletion;

@@ -107,3 +107,84 @@ describe('Anthropic wire format', () => {
     expect(JSON.parse(events.at(-1)?.data ?? '{}').error.type).toBe('overloaded_error');
   });
 });
+
+describe('Anthropic tools, images and thinking', () => {
+  const tool = {
+    name: 'get_weather',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+  };
+
+  it('answers tools with a tool_use whose input fits the schema, and a tool_result with text quoting it', async () => {
+    const call = await postJson(`${upstream.url}/v1/messages`, request({ tools: [tool] }), headers('sk-a'));
+    const body = await readJson<{
+      content: Array<{ type: string; id: string; input: unknown }>;
+      stop_reason: string;
+    }>(call);
+    expect(body.stop_reason).toBe('tool_use');
+    const use = body.content[0];
+    expect(use).toMatchObject({ type: 'tool_use', input: { city: 'city' } });
+    const answer = await postJson(
+      `${upstream.url}/v1/messages`,
+      request({
+        tools: [tool],
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', content: body.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.id, content: 'sunny' }] },
+        ],
+      }),
+      headers('sk-a'),
+    );
+    expect(await readJson(answer)).toMatchObject({
+      content: [{ type: 'text', text: 'ok: the tool said sunny' }],
+    });
+  });
+
+  it('refuses a tool_use left unanswered with 400 naming the rule, logged as bad_request', async () => {
+    const answer = await postJson(
+      `${upstream.url}/v1/messages`,
+      request({
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+          { role: 'user', content: 'well?' },
+        ],
+      }),
+      headers('sk-a'),
+    );
+    expect(answer.status).toBe(400);
+    expect((await readJson<ErrorBody>(answer)).error.message).toContain('must answer tool_use toolu_1');
+    expect(upstream.calls()[0]?.behavior).toBe('bad_request');
+  });
+
+  it('streams thinking and acknowledges images', async () => {
+    const answer = await postJson(
+      `${upstream.url}/v1/messages`,
+      request({
+        stream: true,
+        max_tokens: 4000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'see' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA' } },
+            ],
+          },
+        ],
+      }),
+      headers('sk-a'),
+    );
+    const deltas = parseSse(await answer.text())
+      .filter((event) => event.event === 'content_block_delta')
+      .map((event) => JSON.parse(event.data).delta);
+    expect(deltas[0]).toEqual({ type: 'thinking_delta', thinking: 'thinking about: see' });
+    expect(
+      deltas
+        .filter((delta) => delta.type === 'text_delta')
+        .map((delta) => delta.text)
+        .join(''),
+    ).toBe('ok: see [1 image: image/png]');
+  });
+});

@@ -4,12 +4,17 @@ import type { ReplyPlan } from './reply.js';
 import { embed, textOf } from './reply.js';
 import { crlfDataFrame } from './sse.js';
 import {
+  type Asks,
+  createProblems,
   type Dialect,
   type FailureContext,
+  isObject,
   json,
+  NO_ASKS,
   nextId,
   type Operation,
   type ParsedCall,
+  type Problems,
   SSE_HEADERS,
   type StreamPlan,
   type WireResponse,
@@ -39,9 +44,155 @@ function readContents(contents: unknown): { promptText: string; lastUserText: st
     const text = textOf((content as Body).parts);
     promptText += text;
     const role = (content as Body).role;
-    if (role === undefined || role === 'user') lastUserText = text;
+    // A turn of function results only is not something the user said.
+    if ((role === undefined || role === 'user') && text !== '') lastUserText = text;
   }
   return { promptText, lastUserText };
+}
+
+const PART_KINDS = ['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse'] as const;
+
+/** A part holds exactly one kind of data; `thought` only marks a text part. */
+function checkPart(part: unknown, where: string, problems: Problems): string | undefined {
+  if (!isObject(part)) {
+    problems.add(`${where} must be an object`);
+    return undefined;
+  }
+  const kinds = PART_KINDS.filter((kind) => part[kind] !== undefined);
+  const kind = kinds[0];
+  if (kinds.length !== 1 || kind === undefined) {
+    problems.add(`${where} must hold exactly one of ${PART_KINDS.join(', ')}`);
+    return undefined;
+  }
+  const value = part[kind];
+  if (kind === 'text' && typeof value !== 'string') problems.add(`${where}.text must be a string`);
+  if (
+    kind === 'inlineData' &&
+    !(isObject(value) && typeof value.mimeType === 'string' && typeof value.data === 'string')
+  ) {
+    problems.add(`${where}.inlineData needs mimeType and data`);
+  }
+  if (
+    kind === 'fileData' &&
+    !(isObject(value) && typeof value.fileUri === 'string' && typeof value.mimeType === 'string')
+  ) {
+    problems.add(`${where}.fileData needs mimeType and fileUri`);
+  }
+  if (
+    kind === 'functionCall' &&
+    !(isObject(value) && typeof value.name === 'string' && isObject(value.args ?? {}))
+  ) {
+    problems.add(`${where}.functionCall needs name and args object`);
+  }
+  if (
+    kind === 'functionResponse' &&
+    !(isObject(value) && typeof value.name === 'string' && isObject(value.response))
+  ) {
+    problems.add(`${where}.functionResponse needs name and a response object`);
+  }
+  return kind;
+}
+
+/**
+ * Gemini's rules for `contents`: roles user/model only, never two turns of one role in a row, and the
+ * turn after a model turn with function calls answers every one of them by name.
+ */
+function readGeminiAsks(body: Body, problems: Problems): Asks {
+  const contents: unknown[] = Array.isArray(body.contents) ? body.contents : [];
+  if (!Array.isArray(body.contents)) problems.add('contents must be an array');
+  const images: string[] = [];
+  let previousRole: unknown;
+  let pendingCalls: string[] = [];
+  let toolResults: string[] = [];
+  for (const [index, content] of contents.entries()) {
+    const where = `contents[${index}]`;
+    if (!isObject(content) || (content.role !== 'user' && content.role !== 'model')) {
+      problems.add(`${where}.role must be user or model`);
+      continue;
+    }
+    if (content.role === previousRole)
+      problems.add(`${where} repeats role ${content.role}; turns must alternate`);
+    previousRole = content.role;
+    const parts: unknown[] = Array.isArray(content.parts) ? content.parts : [];
+    if (parts.length === 0) problems.add(`${where}.parts must not be empty`);
+    const calls: string[] = [];
+    const answered: string[] = [];
+    toolResults = [];
+    for (const [position, part] of parts.entries()) {
+      const kind = checkPart(part, `${where}.parts[${position}]`, problems);
+      if (!isObject(part)) continue;
+      const value = kind === undefined ? undefined : part[kind];
+      if (!isObject(value)) continue;
+      if (kind === 'inlineData' || kind === 'fileData') images.push(String(value.mimeType));
+      if (kind === 'functionCall') calls.push(String(value.name));
+      if (kind === 'functionResponse') {
+        answered.push(String(value.name));
+        toolResults.push(JSON.stringify(value.response));
+      }
+    }
+    if (content.role === 'model' && answered.length > 0)
+      problems.add(`${where}: a model turn cannot hold function responses`);
+    if (content.role === 'user' && calls.length > 0)
+      problems.add(`${where}: a user turn cannot hold function calls`);
+    if (pendingCalls.length > 0 && [...pendingCalls].sort().join() !== [...answered].sort().join()) {
+      problems.add(
+        `${where} must answer the function calls ${pendingCalls.join(', ')} (got ${answered.join(', ') || 'none'})`,
+      );
+    }
+    pendingCalls = content.role === 'model' ? calls : [];
+  }
+  const last = contents.at(-1);
+  const endsWithResults = isObject(last) && last.role === 'user' && toolResults.length > 0;
+  const tools = readDeclarations(body.tools, problems);
+  const callingConfig =
+    isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig)
+      ? body.toolConfig.functionCallingConfig
+      : {};
+  const mode = callingConfig.mode ?? 'AUTO';
+  if (!['AUTO', 'ANY', 'NONE', 'VALIDATED'].includes(String(mode)))
+    problems.add(`toolConfig mode ${String(mode)} is unknown`);
+  const allowed = Array.isArray(callingConfig.allowedFunctionNames) ? callingConfig.allowedFunctionNames : [];
+  const config = isObject(body.generationConfig) ? body.generationConfig : {};
+  const schema = config.responseJsonSchema ?? config.responseSchema;
+  if (schema !== undefined && config.responseMimeType !== 'application/json') {
+    problems.add('a response schema needs responseMimeType application/json');
+  }
+  const thinking = isObject(config.thinkingConfig) ? config.thinkingConfig : undefined;
+  return {
+    tools,
+    mayCall: tools.length > 0 && mode !== 'NONE',
+    ...(allowed.length === 1 ? { forced: String(allowed[0]) } : {}),
+    // Gemini has no switch for parallel calls: it may always make several.
+    parallel: true,
+    toolResults: endsWithResults ? toolResults : [],
+    images,
+    reasoning:
+      thinking !== undefined &&
+      Number(thinking.thinkingBudget ?? 1) !== 0 &&
+      thinking.includeThoughts === true,
+    ...(config.responseMimeType === 'application/json'
+      ? { json: schema === undefined ? {} : { schema } }
+      : {}),
+  };
+}
+
+function readDeclarations(tools: unknown, problems: Problems): Asks['tools'] {
+  if (tools === undefined) return [];
+  if (!Array.isArray(tools)) {
+    problems.add('tools must be an array');
+    return [];
+  }
+  return tools.flatMap((tool: unknown) => {
+    const declarations: unknown[] =
+      isObject(tool) && Array.isArray(tool.functionDeclarations) ? tool.functionDeclarations : [];
+    return declarations.flatMap((declaration: unknown) => {
+      if (!isObject(declaration) || typeof declaration.name !== 'string') {
+        problems.add('every function declaration needs a name');
+        return [];
+      }
+      return [{ name: declaration.name, schema: declaration.parametersJsonSchema ?? declaration.parameters }];
+    });
+  });
 }
 
 export function parseGeminiCall(
@@ -61,6 +212,9 @@ export function parseGeminiCall(
     );
   }
   const dimensions = body.outputDimensionality;
+  const problems = createProblems();
+  const asks = operation === 'chat' ? readGeminiAsks(body, problems) : NO_ASKS;
+  const problem = problems.first();
   return {
     operation,
     model,
@@ -72,6 +226,8 @@ export function parseGeminiCall(
     dimensions: typeof dimensions === 'number' && dimensions > 0 ? dimensions : 8,
     base64: false,
     sse,
+    asks,
+    ...(problem === undefined ? {} : { problem }),
   };
 }
 
@@ -90,12 +246,24 @@ function modelEntry(id: string): Body {
   };
 }
 
+/** Thinking is counted apart (`thoughtsTokenCount`), outside `candidatesTokenCount`, inside the total. */
 function usageOf(reply: ReplyPlan): Body {
   return {
     promptTokenCount: reply.promptTokens,
     candidatesTokenCount: reply.completionTokens,
-    totalTokenCount: reply.promptTokens + reply.completionTokens,
+    ...(reply.reasoningTokens > 0 ? { thoughtsTokenCount: reply.reasoningTokens } : {}),
+    totalTokenCount: reply.promptTokens + reply.completionTokens + reply.reasoningTokens,
   };
+}
+
+/** Thought summary first, then the text or the function calls (args an object, no id). */
+function answerParts(reply: ReplyPlan): Body[] {
+  return [
+    ...(reply.reasoning === '' ? [] : [{ text: reply.reasoning, thought: true }]),
+    ...(reply.toolCalls.length > 0
+      ? reply.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.args } }))
+      : [{ text: reply.text }]),
+  ];
 }
 
 function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): WireResponse {
@@ -115,7 +283,7 @@ function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): 
     default:
       return json(200, {
         candidates: [
-          { content: { role: 'model', parts: [{ text: reply.text }] }, finishReason: 'STOP', index: 0 },
+          { content: { role: 'model', parts: answerParts(reply) }, finishReason: 'STOP', index: 0 },
         ],
         usageMetadata: usageOf(reply),
         modelVersion: call.model,
@@ -131,10 +299,10 @@ function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): 
 function stream(call: ParsedCall, reply: ReplyPlan): StreamPlan {
   const responseId = nextId('resp-');
   const partial = { promptTokenCount: reply.promptTokens, totalTokenCount: reply.promptTokens };
-  const chunk = (text: string, last: boolean): Body => ({
+  const chunk = (parts: Body[], last: boolean): Body => ({
     candidates: [
       {
-        content: { role: 'model', parts: [{ text }] },
+        content: { role: 'model', parts },
         ...(last ? { finishReason: 'STOP' } : {}),
         index: 0,
       },
@@ -143,22 +311,28 @@ function stream(call: ParsedCall, reply: ReplyPlan): StreamPlan {
     modelVersion: call.model,
     responseId,
   });
+  // Thoughts first, then words; a function call arrives whole, one per event.
+  const events: Body[][] = [
+    ...(reply.reasoning === '' ? [] : [[{ text: reply.reasoning, thought: true }]]),
+    ...reply.pieces.map((piece) => [{ text: piece }]),
+    ...reply.toolCalls.map((planned) => [{ functionCall: { name: planned.name, args: planned.args } }]),
+  ];
   if (call.sse) {
     return {
       headers: SSE_HEADERS,
       head: '',
-      pieces: reply.pieces.map((piece) => crlfDataFrame(chunk(piece, false))),
-      tail: crlfDataFrame(chunk('', true)),
+      pieces: events.map((parts) => crlfDataFrame(chunk(parts, false))),
+      tail: crlfDataFrame(chunk([{ text: '' }], true)),
     };
   }
   // Without alt=sse Google streams one JSON array that grows element by element.
   return {
     headers: { 'content-type': 'application/json' },
     head: '[',
-    pieces: reply.pieces.map(
-      (piece, index) => `${index === 0 ? '' : ','}\r\n${JSON.stringify(chunk(piece, false))}`,
+    pieces: events.map(
+      (parts, index) => `${index === 0 ? '' : ','}\r\n${JSON.stringify(chunk(parts, false))}`,
     ),
-    tail: `${reply.pieces.length === 0 ? '' : ','}\r\n${JSON.stringify(chunk('', true))}]`,
+    tail: `${events.length === 0 ? '' : ','}\r\n${JSON.stringify(chunk([{ text: '' }], true))}]`,
   };
 }
 
@@ -239,7 +413,10 @@ export function geminiErrorBody(
               'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
             ),
           }
-        : { status: 400, body: googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.') };
+        : {
+            status: 400,
+            body: googleError(400, 'INVALID_ARGUMENT', call.problem ?? 'Invalid JSON payload received.'),
+          };
     case 401:
       if (key === '') {
         return {

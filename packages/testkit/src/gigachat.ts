@@ -5,10 +5,16 @@ import type { ReplyPlan } from './reply.js';
 import { embed } from './reply.js';
 import { DONE_FRAME, dataFrame } from './sse.js';
 import {
+  type Asks,
   type Dialect,
   type FailureContext,
+  isObject,
   json,
+  nextId,
+  type Operation,
   type ParsedCall,
+  type Problems,
+  parseObject,
   retryAfterHeader,
   SSE_HEADERS,
   type StreamPlan,
@@ -20,7 +26,96 @@ type Body = Record<string, unknown>;
 /** GigaChat answers with the model name plus a build suffix; adapters must cope with it. */
 const MODEL_BUILD = ':2.0.28.2';
 
-export const parseGigaChatCall = parseOpenAiCall;
+const ROLES = new Set(['system', 'user', 'assistant', 'function', 'search_result', 'function_in_progress']);
+
+/**
+ * GigaChat v1's rules: one system message and only first (else 422), text content only (images go
+ * as uploaded-file attachments), `function` results with a name and a JSON string, assistant
+ * `function_call.arguments` an object, and `function_call` auto, none or {name}.
+ */
+function readGigaChatAsks(body: Record<string, unknown>, problems: Problems): Asks {
+  const messages: unknown[] = Array.isArray(body.messages) ? body.messages : [];
+  if (!Array.isArray(body.messages)) problems.add('messages must be an array');
+  for (const [index, message] of messages.entries()) {
+    const where = `messages[${index}]`;
+    if (!isObject(message) || typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      problems.add(`${where}.role is not a GigaChat role`);
+      continue;
+    }
+    if (message.role === 'system' && index !== 0) problems.add('system message must be the first message');
+    if (typeof message.content !== 'string') problems.add(`${where}.content must be a string`);
+    if (message.role === 'function') {
+      if (typeof message.name !== 'string')
+        problems.add(`${where}: a function result needs the function name`);
+      if (parseObject(message.content) === undefined && !isJson(message.content)) {
+        problems.add(`${where}.content of a function result must be a JSON string`);
+      }
+    }
+    if (message.function_call !== undefined) {
+      const call = message.function_call;
+      if (
+        message.role !== 'assistant' ||
+        !isObject(call) ||
+        typeof call.name !== 'string' ||
+        !isObject(call.arguments ?? {})
+      ) {
+        problems.add(`${where}.function_call must be an assistant's {name, arguments: object}`);
+      }
+    }
+  }
+  const tools: Asks['tools'] = [];
+  for (const fn of Array.isArray(body.functions) ? body.functions : []) {
+    if (!isObject(fn) || typeof fn.name !== 'string') problems.add('every function needs a name');
+    else tools.push({ name: fn.name, schema: fn.parameters });
+  }
+  const choice = body.function_call;
+  if (
+    choice !== undefined &&
+    choice !== 'auto' &&
+    choice !== 'none' &&
+    !(isObject(choice) && typeof choice.name === 'string')
+  ) {
+    problems.add('function_call must be auto, none or {name}');
+  }
+  const toolResults: string[] = [];
+  for (const message of [...messages].reverse()) {
+    if (!isObject(message) || message.role !== 'function') break;
+    toolResults.unshift(String(message.content));
+  }
+  const format = isObject(body.response_format) ? body.response_format : undefined;
+  if (format !== undefined && format.type !== 'json_schema')
+    problems.add('response_format.type must be json_schema');
+  return {
+    tools,
+    mayCall: tools.length > 0 && choice !== 'none',
+    ...(isObject(choice) && typeof choice.name === 'string' ? { forced: choice.name } : {}),
+    // One function_call per answer, always.
+    parallel: false,
+    toolResults,
+    images: [],
+    reasoning: ['low', 'medium', 'high'].includes(String(body.reasoning_effort)),
+    ...(format?.type === 'json_schema' ? { json: { schema: format.schema } } : {}),
+  };
+}
+
+function isJson(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** GigaChat's fields are OpenAI's, but chat messages and functions follow its own rules. */
+export function parseGigaChatCall(
+  operation: Operation,
+  body: Record<string, unknown>,
+  pathModel = '',
+): ParsedCall {
+  return parseOpenAiCall(operation, body, pathModel, readGigaChatAsks);
+}
 
 // ---- OAuth -----------------------------------------------------------------------------------------
 
@@ -93,10 +188,11 @@ export function oauthAnswer(behavior: Behavior, issue: () => unknown): WireRespo
 // ---- API -------------------------------------------------------------------------------------------
 
 function usageOf(reply: ReplyPlan): Body {
+  const completion = reply.completionTokens + reply.reasoningTokens;
   return {
     prompt_tokens: reply.promptTokens,
-    completion_tokens: reply.completionTokens,
-    total_tokens: reply.promptTokens + reply.completionTokens,
+    completion_tokens: completion,
+    total_tokens: reply.promptTokens + completion,
     precached_prompt_tokens: 0,
   };
 }
@@ -140,7 +236,7 @@ function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): 
     default:
       // No `id` field: GigaChat does not send one.
       return json(200, {
-        choices: [{ message: { content: reply.text, role: 'assistant' }, index: 0, finish_reason: 'stop' }],
+        choices: [{ message: messageOf(reply), index: 0, finish_reason: finishOf(reply) }],
         created: Math.floor(Date.now() / 1000),
         model: `${call.model}${MODEL_BUILD}`,
         object: 'chat.completion',
@@ -149,25 +245,61 @@ function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): 
   }
 }
 
-/** OpenAI-like framing, but `object: "chat.completion"`, no id, and usage on the finishing chunk. */
+/** The one function call GigaChat makes per answer: arguments an object, no id. */
+function functionCallOf(reply: ReplyPlan): Body | undefined {
+  const planned = reply.toolCalls[0];
+  return planned ? { name: planned.name, arguments: planned.args } : undefined;
+}
+
+function finishOf(reply: ReplyPlan): string {
+  return reply.toolCalls.length > 0 ? 'function_call' : 'stop';
+}
+
+function messageOf(reply: ReplyPlan): Body {
+  const call = functionCallOf(reply);
+  return {
+    content: reply.text,
+    role: 'assistant',
+    ...(reply.reasoning === '' ? {} : { reasoning_content: reply.reasoning }),
+    ...(call ? { function_call: call, functions_state_id: nextId('fs-') } : {}),
+  };
+}
+
+/**
+ * OpenAI-like framing, but `object: "chat.completion"`, no id, and usage on the finishing chunk,
+ * which also carries a function call whole.
+ */
 function stream(call: ParsedCall, reply: ReplyPlan): StreamPlan {
   const created = Math.floor(Date.now() / 1000);
   const model = `${call.model}${MODEL_BUILD}`;
+  const deltas: Body[] = [
+    ...(reply.reasoning === '' ? [] : [{ reasoning_content: reply.reasoning }]),
+    ...reply.pieces.map((piece) => ({ content: piece })),
+  ];
+  const functionCall = functionCallOf(reply);
   return {
     headers: SSE_HEADERS,
     head: '',
-    pieces: reply.pieces.map((piece, index) =>
+    pieces: deltas.map((delta, index) =>
       dataFrame({
-        choices: [
-          { delta: index === 0 ? { content: piece, role: 'assistant' } : { content: piece }, index: 0 },
-        ],
+        choices: [{ delta: index === 0 ? { ...delta, role: 'assistant' } : delta, index: 0 }],
         created,
         model,
         object: 'chat.completion',
       }),
     ),
     tail: `${dataFrame({
-      choices: [{ delta: { content: '' }, index: 0, finish_reason: 'stop' }],
+      choices: [
+        {
+          delta: {
+            content: '',
+            ...(deltas.length === 0 ? { role: 'assistant' } : {}),
+            ...(functionCall ? { function_call: functionCall } : {}),
+          },
+          index: 0,
+          finish_reason: finishOf(reply),
+        },
+      ],
       created,
       model,
       object: 'chat.completion',
@@ -194,8 +326,9 @@ const MESSAGES: Record<number, string> = {
 };
 
 /** GigaChat API errors are a flat `{status, message}`; quota ends in 402, overload in 503. */
-function failure(behavior: StatusBehavior, _context: FailureContext): WireResponse {
+function failure(behavior: StatusBehavior, context: FailureContext): WireResponse {
   let status: number = behavior.status;
+  if (status === 400 && context.call.problem !== undefined) return flat(400, context.call.problem);
   if (status === 429 && (behavior.variant === 'insufficient_quota' || behavior.variant === 'per_day'))
     status = 402;
   if (status === 529) status = 503;

@@ -227,3 +227,61 @@ describe('OpenAI failures', () => {
     expect(body[0]?.error.details?.[0]?.reason).toBe('API_KEY_INVALID');
   });
 });
+
+describe('OpenAI tools, JSON and reasoning', () => {
+  const tools = [
+    {
+      type: 'function',
+      function: { name: 'a', parameters: { type: 'object', properties: { n: { type: 'integer' } } } },
+    },
+    { type: 'function', function: { name: 'b' } },
+  ];
+
+  it('makes two parallel calls with JSON-string arguments, or one when parallel calls are off', async () => {
+    const both = await readJson<ChatCompletion & { choices: Array<{ message: { tool_calls: unknown[] } }> }>(
+      await postJson(`${upstream.url}/v1/chat/completions`, chat('go', { tools }), auth('sk-a')),
+    );
+    expect(both.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(both.choices[0]?.message.tool_calls).toMatchObject([
+      { type: 'function', function: { name: 'a', arguments: '{"n":1}' } },
+      { type: 'function', function: { name: 'b', arguments: '{}' } },
+    ]);
+    const one = await readJson<{ choices: Array<{ message: { tool_calls: unknown[] } }> }>(
+      await postJson(
+        `${upstream.url}/v1/chat/completions`,
+        chat('go', { tools, parallel_tool_calls: false }),
+        auth('sk-a'),
+      ),
+    );
+    expect(one.choices[0]?.message.tool_calls).toHaveLength(1);
+  });
+
+  it('answers json_schema with a valid value and reasoning with reasoning_content and tokens', async () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+    const body = await readJson<
+      ChatCompletion & { usage: { completion_tokens_details?: { reasoning_tokens: number } } }
+    >(
+      await postJson(
+        `${upstream.url}/v1/chat/completions`,
+        chat('hi', {
+          response_format: { type: 'json_schema', json_schema: { name: 's', schema } },
+          reasoning_effort: 'low',
+        }),
+        auth('sk-a'),
+      ),
+    );
+    expect(JSON.parse(body.choices[0]?.message.content ?? '')).toEqual({ ok: true });
+    expect(body.choices[0]?.message).toMatchObject({ reasoning_content: 'thinking about: hi' });
+    expect(body.usage.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  });
+
+  it('refuses a tool result that answers no call with 400 naming it', async () => {
+    const answer = await postJson(
+      `${upstream.url}/v1/chat/completions`,
+      chat('x', { messages: [{ role: 'tool', tool_call_id: 'nope', content: 'r' }] }),
+      auth('sk-a'),
+    );
+    expect(answer.status).toBe(400);
+    expect((await readJson<ErrorBody>(answer)).error.message).toContain('answers no tool call');
+  });
+});

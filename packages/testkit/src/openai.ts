@@ -1,15 +1,23 @@
 import { maskKey } from '@llmgw/core';
 import type { FailureStatus, RateLimitState, StatusBehavior } from './behaviors.js';
 import type { ReplyPlan } from './reply.js';
-import { embed, textOf } from './reply.js';
+import { argumentPieces, embed, textOf } from './reply.js';
 import { DONE_FRAME, dataFrame } from './sse.js';
 import {
+  type Asks,
+  createProblems,
   type Dialect,
   type FailureContext,
+  imageKind,
+  isObject,
   json,
+  NO_ASKS,
   nextId,
+  type OfferedTool,
   type Operation,
   type ParsedCall,
+  type Problems,
+  parseObject,
   resetAtOf,
   retryAfterHeader,
   SSE_HEADERS,
@@ -42,9 +50,94 @@ function inputsOf(input: unknown): string[] {
   return [];
 }
 
-/** Reads an OpenAI-shaped request body (chat or embeddings); GigaChat uses the same fields. */
-export function parseOpenAiCall(operation: Operation, body: Body, pathModel = ''): ParsedCall {
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+
+function readTools(tools: unknown, problems: Problems): OfferedTool[] {
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) {
+    problems.add('tools must be an array');
+    return [];
+  }
+  return tools.flatMap((tool: unknown, index) => {
+    const fn = isObject(tool) ? tool.function : undefined;
+    if (!isObject(tool) || tool.type !== 'function' || !isObject(fn) || typeof fn.name !== 'string') {
+      problems.add(`tools[${index}] must be {type: "function", function: {name, parameters?}}`);
+      return [];
+    }
+    return [{ name: fn.name, schema: fn.parameters }];
+  });
+}
+
+/**
+ * Tools, images, JSON and reasoning of an OpenAI chat body, and what is malformed in it: a tool result
+ * must answer a call made earlier, and call arguments must be JSON strings, as OpenAI itself checks.
+ */
+function readOpenAiAsks(body: Body, problems: Problems): Asks {
+  const messages: unknown[] = Array.isArray(body.messages) ? body.messages : [];
+  if (!Array.isArray(body.messages)) problems.add('messages must be an array');
+  const tools = readTools(body.tools, problems);
+  const callIds = new Set<string>();
+  const images: string[] = [];
+  for (const [index, message] of messages.entries()) {
+    if (!isObject(message) || typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      problems.add(`messages[${index}] has no valid role`);
+      continue;
+    }
+    if (Array.isArray(message.content)) {
+      for (const part of message.content) {
+        if (isObject(part) && part.type === 'image_url') {
+          images.push(imageKind(isObject(part.image_url) ? part.image_url.url : undefined));
+        }
+      }
+    }
+    for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
+      const fn = isObject(call) ? call.function : undefined;
+      if (!isObject(call) || typeof call.id !== 'string' || !isObject(fn) || typeof fn.name !== 'string') {
+        problems.add(`messages[${index}].tool_calls needs id and function.name`);
+      } else if (parseObject(fn.arguments) === undefined) {
+        problems.add(`messages[${index}].tool_calls[].function.arguments must be a JSON object string`);
+      } else callIds.add(call.id);
+    }
+    if (
+      message.role === 'tool' &&
+      (typeof message.tool_call_id !== 'string' || !callIds.has(message.tool_call_id))
+    ) {
+      problems.add(`messages[${index}] answers no tool call made before`);
+    }
+  }
+  const toolResults: string[] = [];
+  for (const message of [...messages].reverse()) {
+    if (!isObject(message) || message.role !== 'tool') break;
+    toolResults.unshift(textOf(message.content));
+  }
+  const choice = body.tool_choice;
+  const forced = isObject(choice) && isObject(choice.function) ? choice.function.name : undefined;
+  const format = isObject(body.response_format) ? body.response_format : undefined;
+  const schema = isObject(format?.json_schema) ? format.json_schema.schema : undefined;
+  return {
+    tools,
+    mayCall: tools.length > 0 && choice !== 'none',
+    ...(typeof forced === 'string' ? { forced } : {}),
+    parallel: body.parallel_tool_calls !== false,
+    toolResults,
+    images,
+    reasoning: typeof body.reasoning_effort === 'string' && body.reasoning_effort !== 'none',
+    ...(format?.type === 'json_object' ? { json: {} } : {}),
+    ...(format?.type === 'json_schema' ? { json: { schema } } : {}),
+  };
+}
+
+/** Reads an OpenAI-shaped request body (chat or embeddings). */
+export function parseOpenAiCall(
+  operation: Operation,
+  body: Body,
+  pathModel = '',
+  readAsks: (body: Body, problems: Problems) => Asks = readOpenAiAsks,
+): ParsedCall {
   const { promptText, lastUserText } = readMessages(body.messages);
+  const problems = createProblems();
+  const asks = operation === 'chat' ? readAsks(body, problems) : NO_ASKS;
+  const problem = problems.first();
   const inputs = operation === 'embeddings' || operation === 'count_tokens' ? inputsOf(body.input) : [];
   const streamOptions = body.stream_options as Body | undefined;
   return {
@@ -58,14 +151,50 @@ export function parseOpenAiCall(operation: Operation, body: Body, pathModel = ''
     dimensions: typeof body.dimensions === 'number' && body.dimensions > 0 ? body.dimensions : 8,
     base64: body.encoding_format === 'base64',
     sse: true,
+    asks,
+    ...(problem === undefined ? {} : { problem }),
   };
 }
 
-function usageOf(reply: ReplyPlan): Record<string, number> {
+/** Completion tokens include reasoning, as OpenAI counts them, with the reasoning part detailed. */
+function usageOf(reply: ReplyPlan): Record<string, unknown> {
+  const completion = reply.completionTokens + reply.reasoningTokens;
   return {
     prompt_tokens: reply.promptTokens,
-    completion_tokens: reply.completionTokens,
-    total_tokens: reply.promptTokens + reply.completionTokens,
+    completion_tokens: completion,
+    total_tokens: reply.promptTokens + completion,
+    ...(reply.reasoningTokens > 0
+      ? { completion_tokens_details: { reasoning_tokens: reply.reasoningTokens } }
+      : {}),
+  };
+}
+
+let callSequence = 0;
+
+function toolCallIds(reply: ReplyPlan): string[] {
+  return reply.toolCalls.map(() => {
+    callSequence++;
+    return `call_${callSequence.toString(36).padStart(6, '0')}`;
+  });
+}
+
+/** The assistant message of a chat answer: text, or tool calls with JSON-string arguments; reasoning beside. */
+function messageOf(reply: ReplyPlan): Body {
+  const ids = toolCallIds(reply);
+  return {
+    role: 'assistant',
+    content: reply.toolCalls.length > 0 ? null : reply.text,
+    refusal: null,
+    ...(reply.reasoning === '' ? {} : { reasoning_content: reply.reasoning }),
+    ...(reply.toolCalls.length > 0
+      ? {
+          tool_calls: reply.toolCalls.map((call, index) => ({
+            id: ids[index],
+            type: 'function',
+            function: { name: call.name, arguments: JSON.stringify(call.args) },
+          })),
+        }
+      : {}),
   };
 }
 
@@ -105,9 +234,9 @@ function answer(call: ParsedCall, reply: ReplyPlan, models: readonly string[]): 
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: reply.text, refusal: null },
+            message: messageOf(reply),
             logprobs: null,
-            finish_reason: 'stop',
+            finish_reason: reply.toolCalls.length > 0 ? 'tool_calls' : 'stop',
           },
         ],
         usage: usageOf(reply),
@@ -137,11 +266,27 @@ function stream(call: ParsedCall, reply: ReplyPlan): StreamPlan {
         usage: usageOf(reply),
       })
     : '';
+  const ids = toolCallIds(reply);
+  // A call opens with id, type and name; its arguments follow in pieces, as OpenAI streams them.
+  const callPieces = reply.toolCalls.flatMap((call, index) => [
+    chunk(
+      {
+        tool_calls: [
+          { index, id: ids[index], type: 'function', function: { name: call.name, arguments: '' } },
+        ],
+      },
+      null,
+    ),
+    ...argumentPieces(call.args).map((piece) =>
+      chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null),
+    ),
+  ]);
+  const reasoning = reply.reasoning === '' ? [] : [chunk({ reasoning_content: reply.reasoning }, null)];
   return {
     headers: SSE_HEADERS,
     head: chunk({ role: 'assistant', content: '' }, null),
-    pieces: reply.pieces.map((piece) => chunk({ content: piece }, null)),
-    tail: `${chunk({}, 'stop')}${usageChunk}${DONE_FRAME}`,
+    pieces: [...reasoning, ...reply.pieces.map((piece) => chunk({ content: piece }, null)), ...callPieces],
+    tail: `${chunk({}, reply.toolCalls.length > 0 ? 'tool_calls' : 'stop')}${usageChunk}${DONE_FRAME}`,
   };
 }
 
@@ -175,7 +320,7 @@ function failure(behavior: StatusBehavior, { call, key, now }: FailureContext): 
               'messages',
             ),
           )
-        : json(400, errorBody('Invalid request.', 'invalid_request_error', null));
+        : json(400, errorBody(call.problem ?? 'Invalid request.', 'invalid_request_error', null));
     case 401:
       if (behavior.variant === 'mistral') {
         return json(401, { message: 'Unauthorized', request_id: nextId('') });

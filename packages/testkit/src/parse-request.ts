@@ -1,5 +1,6 @@
 import { parseAnthropicCall } from './anthropic.js';
 import { parseGeminiCall } from './gemini.js';
+import { parseGigaChatCall } from './gigachat.js';
 import { parseOpenAiCall } from './openai.js';
 import type { Route } from './route.js';
 import type { ParsedCall } from './wire.js';
@@ -17,8 +18,9 @@ function parseJson(text: string): Body | undefined {
 }
 
 /**
- * Reads the body in the route's wire format. An unparsable body still yields a call (so the request
- * is logged) but marks it invalid; the server answers 400, as real providers do.
+ * Reads the body in the route's wire format. An unparsable or malformed body (`call.problem`) still
+ * yields a call (so the request is logged, with behaviour `bad_request`) but marks it invalid; the
+ * server answers 400 naming the problem, as real providers do.
  */
 export function parseRequest(route: Route, text: string): { call: ParsedCall; valid: boolean } {
   const body = parseJson(text);
@@ -29,6 +31,8 @@ export function parseRequest(route: Route, text: string): { call: ParsedCall; va
   if (provider === 'gemini')
     call = parseGeminiCall(route.operation, route.pathModel, route.action, route.sse, fields);
   else if (provider === 'anthropic') call = parseAnthropicCall(route.operation, fields, route.pathModel);
+  else if (provider === 'gigachat') call = parseGigaChatCall(route.operation, fields, route.pathModel);
   else call = parseOpenAiCall(route.operation, fields, route.pathModel);
-  return { call, valid: body !== undefined };
+  // A body that parses but breaks its format's rules is refused too, with the rule it broke.
+  return { call, valid: body !== undefined && call.problem === undefined };
 }

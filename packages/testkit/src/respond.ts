@@ -59,12 +59,7 @@ export async function perform(
     if (leaf.firstByteDelayMs && !(await pacer.wait(leaf.firstByteDelayMs))) return;
     if (!streaming && !leaf.keepAlives && leaf.delayMs && !(await pacer.wait(leaf.delayMs))) return;
   }
-  const plan = planReply(
-    call.promptText,
-    call.lastUserText,
-    leaf.reply,
-    leaf.kind === 'ok' ? leaf.usage : undefined,
-  );
+  const plan = planReply(call, leaf.reply, leaf.kind === 'ok' ? leaf.usage : undefined);
   const headers = { ...limitHeaders, ...(leaf.kind === 'ok' ? leaf.headers : undefined) };
   if (streaming) return streamAnswer(exchange, leaf, plan, headers);
 

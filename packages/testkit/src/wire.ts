@@ -12,6 +12,40 @@ export type Operation =
   | 'count_tokens'
   | 'oauth';
 
+/** A tool the request offers, as every format describes one: a name and a JSON Schema of its arguments. */
+export interface OfferedTool {
+  name: string;
+  schema: unknown;
+}
+
+/** What a chat request asks for beyond text, read in its own wire format. */
+export interface Asks {
+  tools: OfferedTool[];
+  /** The request lets the model call a tool (tools given and the choice is not "none"). */
+  mayCall: boolean;
+  /** The one function the model must call (a named tool choice). */
+  forced?: string;
+  /** Several calls in one answer are allowed (the format's parallel switch is not off). */
+  parallel: boolean;
+  /** The conversation ends with tool results: their texts, quoted by the final answer. */
+  toolResults: string[];
+  /** Media types of the images in the conversation. */
+  images: string[];
+  /** Thinking asked for (OpenAI `reasoning_effort`, Gemini `thinkingConfig`, Anthropic `thinking`…). */
+  reasoning: boolean;
+  /** JSON output asked for; `schema` when one was given. */
+  json?: { schema?: unknown };
+}
+
+export const NO_ASKS: Asks = {
+  tools: [],
+  mayCall: false,
+  parallel: false,
+  toolResults: [],
+  images: [],
+  reasoning: false,
+};
+
 /** What the upstream understood of a request; the same shape for every wire format. */
 export interface ParsedCall {
   operation: Operation;
@@ -30,6 +64,10 @@ export interface ParsedCall {
   base64: boolean;
   /** Gemini: `alt=sse` framing instead of a streamed JSON array. */
   sse: boolean;
+  /** Tools, images, JSON and reasoning the request asks for. */
+  asks: Asks;
+  /** Why the request is not well formed for its wire format; such a call is answered 400 with it. */
+  problem?: string;
 }
 
 export interface WireResponse {
@@ -88,4 +126,37 @@ let sequence = 0;
 export function nextId(prefix: string): string {
   sequence++;
   return `${prefix}${Date.now().toString(36)}${sequence.toString(36)}`;
+}
+
+/** An image's media type from a data URL; a link is reported as `url` (the fake never fetches it). */
+export function imageKind(url: unknown): string {
+  if (typeof url !== 'string') return 'unknown';
+  const match = /^data:([^;,]+)[^,]*,/.exec(url);
+  return match?.[1] ?? (/^https?:\/\//.test(url) ? 'url' : 'unknown');
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Collects what is wrong with a request; the first problem is the one reported. */
+export interface Problems {
+  add(problem: string): void;
+  first(): string | undefined;
+}
+
+export function createProblems(): Problems {
+  const found: string[] = [];
+  return { add: (problem) => void found.push(problem), first: () => found[0] };
+}
+
+/** A JSON object from text, or undefined when the text is not one. */
+export function parseObject(text: unknown): Record<string, unknown> | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

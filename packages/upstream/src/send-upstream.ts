@@ -28,7 +28,7 @@ export async function sendUpstream(
   deps: UpstreamDeps,
   target: UpstreamTarget,
   build: (ctx: CallContext) => UpstreamRequest,
-  options: { signal?: AbortSignal; requestId?: string } = {},
+  options: { signal?: AbortSignal; requestId?: string; onDropped?: (parameter: string) => void } = {},
 ): Promise<UpstreamCall> {
   const started = deps.now();
   for (let attempt = 1; ; attempt += 1) {
@@ -39,6 +39,7 @@ export async function sendUpstream(
       settings: target.settings,
       credential,
       ...(options.requestId ? { requestId: options.requestId } : {}),
+      ...(options.onDropped ? { onDropped: options.onDropped } : {}),
     };
     const response = await withClassifiedTransport(target, deps, () =>
       deps.http.send(build(ctx), {

@@ -17,6 +17,7 @@ export function adapterSettings(config: LlmgwConfig, provider: string): Provider
     ...(settings.api_version ? { apiVersion: settings.api_version } : {}),
     ...(settings.max_tokens_default ? { maxTokensDefault: settings.max_tokens_default } : {}),
     ...(settings.oauth ? { oauth: { url: settings.oauth.url, scope: settings.oauth.scope } } : {}),
+    ...(settings.drop_unsupported ? { dropUnsupported: true } : {}),
   };
 }
 

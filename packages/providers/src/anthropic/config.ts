@@ -16,3 +16,9 @@ export function anthropicHeaders(settings: ProviderSettings, stream: boolean): R
     'anthropic-version': settings.apiVersion ?? anthropicDefaults.apiVersion,
   };
 }
+
+/**
+ * The tool that carries structured output (`response_format`): forced on the request, read back as the
+ * answer's text. A fixed, unlikely name lets the response parsers recognise it without the request.
+ */
+export const STRUCTURED_OUTPUT_TOOL = 'llmgw_json_output';

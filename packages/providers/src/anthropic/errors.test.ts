@@ -27,7 +27,37 @@ const table: Array<[string, UpstreamFailure, Partial<Classification>]> = [
   [
     '429 with retry-after only',
     { status: 429, headers: { 'retry-after': '20' }, body: body('rate_limit') },
-    { reason: 'rate_limited', retryAfterMs: 20_000 },
+    { reason: 'rate_limited', retryAfterMs: 20_000, scope: 'bucket' },
+  ],
+  [
+    '429 with retry-after as an HTTP date',
+    { status: 429, headers: { 'retry-after': 'Thu, 21 Aug 2025 12:42:00 GMT' }, body: body('rate_limit') },
+    { reason: 'rate_limited', until: Date.parse('2025-08-21T12:42:00Z') },
+  ],
+  [
+    '429 with only the exhausted token bucket’s reset (anthropic-ratelimit-tokens-reset)',
+    {
+      status: 429,
+      headers: {
+        'anthropic-ratelimit-tokens-remaining': '0',
+        'anthropic-ratelimit-tokens-reset': '2025-08-21T12:41:30Z',
+      },
+      body: body('rate_limit'),
+    },
+    { reason: 'rate_limited', until: Date.parse('2025-08-21T12:41:30Z'), scope: 'bucket' },
+  ],
+  [
+    '429 output-token bucket reset later than retry-after wins',
+    {
+      status: 429,
+      headers: {
+        'retry-after': '5',
+        'anthropic-ratelimit-output-tokens-remaining': '0',
+        'anthropic-ratelimit-output-tokens-reset': '2025-08-21T12:40:30Z',
+      },
+      body: body('rate_limit'),
+    },
+    { reason: 'rate_limited', until: Date.parse('2025-08-21T12:40:30Z') },
   ],
   [
     '429 with an exhausted bucket’s RFC 3339 reset',

@@ -54,7 +54,13 @@ export function classifyFailure(failure: UpstreamFailure, now: number): Classifi
   const byType = Object.hasOwn(REASON_BY_TYPE, error.type) ? REASON_BY_TYPE[error.type] : undefined;
   const reason = byType ?? reasonForStatus(failure.status);
   if (reason !== 'rate_limited') return verdict(reason, message);
-  return withHint(verdict(reason, message), retryHint(lowerCaseHeaders(failure.headers), now));
+  // "This request would exceed the rate limit for your organization of …": Anthropic's limits are the
+  // organisation's, shared by every key of it (its bucket); `overloaded_error` is nobody's.
+  const shared = error.type === 'rate_limit_error' && text.includes('organization');
+  return withHint(
+    verdict(reason, message, shared ? { scope: 'bucket' } : {}),
+    retryHint(lowerCaseHeaders(failure.headers), now),
+  );
 }
 
 export function readRateLimitHints(rawHeaders: Record<string, string>, _now: number): RateLimitHints {

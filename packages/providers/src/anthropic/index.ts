@@ -9,6 +9,16 @@ export { anthropicDefaults } from './config.js';
 /** No embeddings: Anthropic has no embeddings endpoint. */
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
+  /** JSON output rides on a forced tool (request.ts says why); no embeddings endpoint exists. */
+  features: {
+    tools: true,
+    parallelTools: true,
+    images: true,
+    jsonObject: true,
+    jsonSchema: true,
+    reasoning: true,
+    embeddings: false,
+  },
   buildChatRequest,
   parseChatResponse,
   createStreamParser,

@@ -13,6 +13,16 @@ export { geminiDefaults } from './config.js';
 
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
+  /** Tools (parallel too), images, JSON mode and schemas, thinking, embeddings. */
+  features: {
+    tools: true,
+    parallelTools: true,
+    images: true,
+    jsonObject: true,
+    jsonSchema: true,
+    reasoning: true,
+    embeddings: true,
+  },
   buildChatRequest,
   parseChatResponse,
   createStreamParser,

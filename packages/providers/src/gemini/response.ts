@@ -1,5 +1,12 @@
 import { LlmgwError } from '@llmgw/core';
-import type { ChatCompletion, EmbeddingsResponse, FinishReason, Usage } from '../openai-types.js';
+import type {
+  AssistantMessage,
+  ChatCompletion,
+  EmbeddingsResponse,
+  FinishReason,
+  ToolCall,
+  Usage,
+} from '../openai-types.js';
 import {
   arrayField,
   isRecord,
@@ -10,6 +17,7 @@ import {
   recordsOf,
   stringField,
 } from '../shared/json.js';
+import { stableToolCallId } from '../shared/tools.js';
 
 const CONTENT_FILTER = new Set([
   'SAFETY',
@@ -45,13 +53,53 @@ export function mapUsage(metadata: JsonRecord | undefined): Usage | undefined {
   return usage;
 }
 
-/** Visible text of a candidate: thought summaries (`thought: true`) are not the answer. */
-export function candidateText(candidate: JsonRecord): string {
+/** What one candidate (or one streamed piece of it) says, sorted into OpenAI's message fields. */
+export interface CandidateParts {
+  text: string;
+  /** Thought summaries (`thought: true` parts), returned as `reasoning_content`. */
+  reasoning: string;
+  toolCalls: ToolCall[];
+}
+
+/**
+ * `firstToolIndex`: how many calls this candidate made in earlier stream chunks, so ids and indexes
+ * keep counting across chunks exactly as they do in the whole answer.
+ */
+export function candidateParts(candidate: JsonRecord, firstToolIndex = 0): CandidateParts {
   const parts = recordsOf(arrayField(recordField(candidate, 'content'), 'parts'));
-  return parts
-    .filter((part) => part.thought !== true && typeof part.text === 'string')
-    .map((part) => String(part.text))
-    .join('');
+  const out: CandidateParts = { text: '', reasoning: '', toolCalls: [] };
+  for (const part of parts) {
+    const call = recordField(part, 'functionCall');
+    if (call) {
+      const name = stringField(call, 'name') ?? '';
+      const args = recordField(call, 'args') ?? {};
+      const index = firstToolIndex + out.toolCalls.length;
+      out.toolCalls.push({
+        id: stringField(call, 'id') ?? stableToolCallId(name, args, index),
+        type: 'function',
+        function: { name, arguments: JSON.stringify(args) },
+      });
+    } else if (typeof part.text === 'string') {
+      if (part.thought === true) out.reasoning += part.text;
+      else out.text += part.text;
+    }
+  }
+  return out;
+}
+
+/** A `functionCall` ends the turn with reason STOP; OpenAI says `tool_calls` for that. */
+export function finishWithTools(finish: FinishReason | null, madeCalls: boolean): FinishReason | null {
+  return finish === 'stop' && madeCalls ? 'tool_calls' : finish;
+}
+
+function candidateMessage(parts: CandidateParts): AssistantMessage {
+  const message: AssistantMessage = {
+    role: 'assistant',
+    content: parts.toolCalls.length > 0 && parts.text === '' ? null : parts.text,
+  };
+  if (parts.reasoning !== '') message.reasoning_content = parts.reasoning;
+  if (parts.toolCalls.length > 0) message.tool_calls = parts.toolCalls;
+  return message;
 }
 
 export function completionId(body: JsonRecord, fallback: string): string {
@@ -75,12 +123,16 @@ export function parseChatResponse(
   }
   const choices: ChatCompletion['choices'] =
     candidates.length > 0
-      ? candidates.map((candidate, position) => ({
-          index: numberField(candidate, 'index') ?? position,
-          message: { role: 'assistant', content: candidateText(candidate) },
-          logprobs: null,
-          finish_reason: mapFinishReason(stringField(candidate, 'finishReason')) ?? 'stop',
-        }))
+      ? candidates.map((candidate, position) => {
+          const parts = candidateParts(candidate);
+          const finish = mapFinishReason(stringField(candidate, 'finishReason')) ?? 'stop';
+          return {
+            index: numberField(candidate, 'index') ?? position,
+            message: candidateMessage(parts),
+            logprobs: null,
+            finish_reason: finishWithTools(finish, parts.toolCalls.length > 0) ?? 'stop',
+          };
+        })
       : // A blocked prompt has no candidates; OpenAI's nearest shape is an empty filtered answer.
         [
           {

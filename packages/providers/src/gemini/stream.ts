@@ -1,15 +1,18 @@
 import type { ChatCompletionChunk, Usage } from '../openai-types.js';
 import { createEventStreamParser, type EventOutcome, malformedEvent } from '../shared/event-stream.js';
 import { arrayField, isRecord, numberField, recordField, recordsOf, stringField } from '../shared/json.js';
+import { splitFinish } from '../shared/split-finish.js';
 import type { SseEvent } from '../shared/sse.js';
 import type { StreamContext, StreamParser } from '../types.js';
 import { classifyFailure } from './errors.js';
-import { candidateText, completionId, mapFinishReason, mapUsage } from './response.js';
+import { candidateParts, completionId, finishWithTools, mapFinishReason, mapUsage } from './response.js';
 
 /**
  * Each Gemini event is a whole GenerateContentResponse holding only new text. There is no
  * terminator: a stream is complete once every candidate has a finishReason, and its usage is the
  * last event's (earlier ones carry partial counts), sent as OpenAI's trailing `choices: []` chunk.
+ * Function calls arrive whole, each as one `delta.tool_calls` entry with its full `arguments`; thought
+ * parts become `delta.reasoning_content`.
  */
 export function createStreamParser(context: StreamContext): StreamParser {
   const created = context.created ?? Math.floor(Date.now() / 1000);
@@ -18,6 +21,8 @@ export function createStreamParser(context: StreamContext): StreamParser {
   let usage: Usage | undefined;
   const started = new Set<number>();
   const finished = new Set<number>();
+  /** Tool calls made so far per candidate: indexes and ids continue across events. */
+  const toolCounts = new Map<number, number>();
   const chunk = (choices: ChatCompletionChunk['choices']): ChatCompletionChunk => ({
     id,
     object: 'chat.completion.chunk',
@@ -48,12 +53,20 @@ export function createStreamParser(context: StreamContext): StreamParser {
       const choices: ChatCompletionChunk['choices'] = [];
       for (const [position, candidate] of recordsOf(arrayField(body, 'candidates')).entries()) {
         const index = numberField(candidate, 'index') ?? position;
-        const finish = mapFinishReason(stringField(candidate, 'finishReason'));
-        const text = candidateText(candidate);
+        const before = toolCounts.get(index) ?? 0;
+        const parts = candidateParts(candidate, before);
+        const calls = before + parts.toolCalls.length;
+        toolCounts.set(index, calls);
+        const finish = finishWithTools(mapFinishReason(stringField(candidate, 'finishReason')), calls > 0);
         const delta: ChatCompletionChunk['choices'][number]['delta'] = started.has(index)
           ? {}
           : { role: 'assistant' };
-        if (text !== '' || !started.has(index)) delta.content = text;
+        if (parts.reasoning !== '') delta.reasoning_content = parts.reasoning;
+        if (parts.text !== '' || (!started.has(index) && parts.toolCalls.length === 0))
+          delta.content = parts.text;
+        if (parts.toolCalls.length > 0) {
+          delta.tool_calls = parts.toolCalls.map((call, offset) => ({ index: before + offset, ...call }));
+        }
         started.add(index);
         if (finish) finished.add(index);
         choices.push({ index, delta, logprobs: null, finish_reason: finish });
@@ -68,7 +81,7 @@ export function createStreamParser(context: StreamContext): StreamParser {
           finish_reason: 'content_filter',
         });
       }
-      return choices.length > 0 ? [chunk(choices)] : [];
+      return choices.length > 0 ? splitFinish(chunk(choices)) : [];
     },
     finish(): ChatCompletionChunk[] | undefined {
       const complete = started.size > 0 && [...started].every((index) => finished.has(index));

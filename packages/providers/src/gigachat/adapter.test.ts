@@ -14,7 +14,7 @@ const streamCtx = { model: 'GigaChat', requestId: 'req-1', created: 1 };
 const sent = (request: { body?: string }) => JSON.parse(request.body ?? '');
 
 describe('gigachat requests', () => {
-  it('sends the access token as bearer, one system message first, and no OpenAI-only fields', () => {
+  it('sends the access token as bearer, one system message first, and no stream_options', () => {
     const request = adapter.buildChatRequest(ctx, {
       model: 'GigaChat',
       messages: [
@@ -23,8 +23,6 @@ describe('gigachat requests', () => {
       ],
       max_completion_tokens: 50,
       temperature: 0.3,
-      stop: ['x'],
-      seed: 1,
       stream_options: { include_usage: true },
     });
     expect(request.url).toBe('https://gigachat.devices.sberbank.ru/api/v1/chat/completions');

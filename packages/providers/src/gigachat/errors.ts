@@ -3,7 +3,7 @@ import { classifyTransport, reasonForStatus, verdict, withHint } from '../shared
 import { lowerCaseHeaders } from '../shared/headers.js';
 import { isRecord, numberField, recordField, stringField, tryParseJson } from '../shared/json.js';
 import { readOpenAiRateLimits } from '../shared/openai-rate-limits.js';
-import { readRetryHeaders } from '../shared/retry-after.js';
+import { mergeRetryHints, parseMessageHints, readRetryHeaders } from '../shared/retry-after.js';
 import { summarize } from '../shared/summary.js';
 
 /**
@@ -52,7 +52,12 @@ export function classifyFailure(failure: UpstreamFailure, now: number): Classifi
     return verdict('bad_request', `context length exceeded: ${summarize(error.message)}`);
   const reason = reasonForStatus(failure.status);
   if (reason !== 'rate_limited') return verdict(reason, message);
-  return withHint(verdict(reason, message), readRetryHeaders(lowerCaseHeaders(failure.headers), now));
+  const hint = mergeRetryHints(
+    now,
+    readRetryHeaders(lowerCaseHeaders(failure.headers), now),
+    parseMessageHints(error.message),
+  );
+  return withHint(verdict(reason, message), hint);
 }
 
 /** GigaChat documents no rate-limit headers; read the OpenAI family in case a gateway in front adds them. */

@@ -22,6 +22,16 @@ export {
 /** `CallContext.credential` is the access token from the token cache, not the authorization key. */
 export const gigachatAdapter: ProviderAdapter = {
   type: 'gigachat',
+  /** One function call per answer; images need uploaded files, which the gateway does not do. */
+  features: {
+    tools: true,
+    parallelTools: false,
+    images: false,
+    jsonObject: true,
+    jsonSchema: true,
+    reasoning: true,
+    embeddings: true,
+  },
   buildChatRequest,
   parseChatResponse,
   createStreamParser,

@@ -1,5 +1,12 @@
 import { LlmgwError } from '@llmgw/core';
-import type { ChatCompletion, EmbeddingsResponse, FinishReason, Usage } from '../openai-types.js';
+import type {
+  AssistantMessage,
+  ChatCompletion,
+  EmbeddingsResponse,
+  FinishReason,
+  ToolCall,
+  Usage,
+} from '../openai-types.js';
 import {
   arrayField,
   type JsonRecord,
@@ -9,6 +16,7 @@ import {
   recordsOf,
   stringField,
 } from '../shared/json.js';
+import { stableToolCallId } from '../shared/tools.js';
 
 export interface GigachatToken {
   accessToken: string;
@@ -54,6 +62,31 @@ export function mapUsage(usage: JsonRecord | undefined): Usage | undefined {
   };
 }
 
+/**
+ * GigaChat's one `function_call` (arguments an object, no id) as an OpenAI tool call; the id is derived
+ * from the call itself, so the same call gets the same id streamed or not.
+ */
+export function mapFunctionCall(call: JsonRecord | undefined): ToolCall | undefined {
+  const name = stringField(call, 'name');
+  if (!call || !name) return undefined;
+  const args = recordField(call, 'arguments') ?? {};
+  return {
+    id: stableToolCallId(name, args, 0),
+    type: 'function',
+    function: { name, arguments: JSON.stringify(args) },
+  };
+}
+
+function mapMessage(message: JsonRecord | undefined): AssistantMessage {
+  const call = mapFunctionCall(recordField(message, 'function_call'));
+  const content = stringField(message, 'content') ?? '';
+  const out: AssistantMessage = { role: 'assistant', content: call && content === '' ? null : content };
+  const reasoning = stringField(message, 'reasoning_content');
+  if (reasoning) out.reasoning_content = reasoning;
+  if (call) out.tool_calls = [call];
+  return out;
+}
+
 /** GigaChat answers carry no `id`; the upstream request id (or a fresh one) stands in. */
 export function parseChatResponse(
   status: number,
@@ -72,7 +105,7 @@ export function parseChatResponse(
     model: stringField(body, 'model') ?? '',
     choices: choices.map((choice, position) => ({
       index: numberField(choice, 'index') ?? position,
-      message: { role: 'assistant', content: stringField(recordField(choice, 'message'), 'content') ?? '' },
+      message: mapMessage(recordField(choice, 'message')),
       logprobs: null,
       finish_reason: mapFinishReason(stringField(choice, 'finish_reason')) ?? 'stop',
     })),

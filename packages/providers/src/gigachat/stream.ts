@@ -9,9 +9,10 @@ import {
   recordsOf,
   stringField,
 } from '../shared/json.js';
+import { splitFinish } from '../shared/split-finish.js';
 import type { StreamContext, StreamParser } from '../types.js';
 import { classifyFailure } from './errors.js';
-import { mapFinishReason, mapUsage } from './response.js';
+import { mapFinishReason, mapFunctionCall, mapUsage } from './response.js';
 
 /**
  * GigaChat streams the OpenAI way (`data:` events, `[DONE]`), but its chunks say
@@ -28,17 +29,22 @@ function mapChunk(raw: JsonRecord, ctx: Required<StreamContext>): ChatCompletion
   const choices = recordsOf(arrayField(raw, 'choices')).map((choice, position) => {
     const delta = recordField(choice, 'delta');
     const content = stringField(delta, 'content');
+    const reasoning = stringField(delta, 'reasoning_content');
+    // The call arrives whole, in the finishing chunk: one tool_calls entry with all its arguments.
+    const call = mapFunctionCall(recordField(delta, 'function_call'));
     return {
       index: numberField(choice, 'index') ?? position,
       delta: {
         ...(stringField(delta, 'role') === 'assistant' ? { role: 'assistant' as const } : {}),
-        ...(content === undefined ? {} : { content }),
+        ...(content === undefined || (call && content === '') ? {} : { content }),
+        ...(reasoning ? { reasoning_content: reasoning } : {}),
+        ...(call ? { tool_calls: [{ index: 0, ...call }] } : {}),
       },
       logprobs: null,
       finish_reason: mapFinishReason(stringField(choice, 'finish_reason')),
     };
   });
-  const chunks: ChatCompletionChunk[] = choices.length > 0 ? [{ ...base, choices }] : [];
+  const chunks: ChatCompletionChunk[] = choices.length > 0 ? splitFinish({ ...base, choices }) : [];
   const usage = mapUsage(recordField(raw, 'usage'));
   if (usage) chunks.push({ ...base, choices: [], usage });
   return chunks;

@@ -15,7 +15,7 @@ describe('openai_like requests', () => {
     const body = {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user' as const, content: 'Hi' }],
-      reasoning_effort: 'low',
+      reasoning_effort: 'low' as const,
     };
     const request = adapter.buildChatRequest(ctx, body);
     expect(request).toMatchObject({ method: 'POST', url: 'https://api.openai.com/v1/chat/completions' });

@@ -51,7 +51,7 @@ const table: Row[] = [
   [
     '429 TPM with retry-after header',
     { status: 429, headers: { 'retry-after': '1' }, body: body('rate_limit_tpm') },
-    { reason: 'rate_limited', scope: 'triple', window: 'minute', retryAfterMs: 1000 },
+    { reason: 'rate_limited', scope: 'bucket', window: 'minute', retryAfterMs: 1000 },
   ],
   [
     '429 TPM with only the message hint',
@@ -77,6 +77,38 @@ const table: Row[] = [
     { reason: 'rate_limited', retryAfterMs: 360_000 },
   ],
   [
+    '429 exhausted token bucket reset duration (x-ratelimit-reset-tokens 1m30s)',
+    {
+      status: 429,
+      headers: {
+        'x-ratelimit-remaining-requests': '12',
+        'x-ratelimit-reset-requests': '17ms',
+        'x-ratelimit-remaining-tokens': '0',
+        'x-ratelimit-reset-tokens': '1m30s',
+      },
+      body: '{}',
+    },
+    { reason: 'rate_limited', retryAfterMs: 90_000 },
+  ],
+  [
+    '429 without a word of an organisation stays the key’s own',
+    { status: 429, headers: { 'retry-after': '4' }, body: '{"error":{"message":"Too many requests"}}' },
+    { reason: 'rate_limited', scope: 'triple', retryAfterMs: 4000 },
+  ],
+  [
+    'OpenRouter "will reset at" an epoch-ms stamp in the message',
+    { status: 429, body: '{"error":{"code":429,"message":"Limit will reset at 1735736400000."}}' },
+    { reason: 'rate_limited', until: 1_735_736_400_000 },
+  ],
+  [
+    'OpenRouter weekly key limit "will reset at" an ISO time with milliseconds',
+    {
+      status: 403,
+      body: '{"error":{"code":403,"message":"Key limit exceeded (weekly limit). Your limit will reset at 2025-01-06T00:00:00.000Z."}}',
+    },
+    { reason: 'no_quota', until: Date.parse('2025-01-06T00:00:00Z') },
+  ],
+  [
     '429 request too large is the caller’s',
     { status: 429, body: body('request_too_large') },
     { reason: 'bad_request' },
@@ -84,7 +116,7 @@ const table: Row[] = [
   [
     'Groq per-day limit: no quota, back when it says',
     { status: 429, body: body('groq_rpd') },
-    { reason: 'no_quota', window: 'day', retryAfterMs: 86_400 },
+    { reason: 'no_quota', window: 'day', retryAfterMs: 86_400, scope: 'bucket' },
   ],
   [
     '429 insufficient_quota',

@@ -127,7 +127,13 @@ export function classifyFailure(failure: UpstreamFailure, now: number): Classifi
     if (has(text, 'request too large')) return verdict('bad_request', message);
     const window = windowFromText(`${error.message} ${error.code}`);
     const reason = window === 'day' ? 'no_quota' : 'rate_limited';
-    return withHint(verdict(reason, message, window ? { window } : {}), retryHint(headers, error, now));
+    // "Rate limit reached for gpt-4o in organization org-… on tokens per min": OpenAI and Groq count
+    // limits per organisation, so every key of the org (its bucket) is out until the reset.
+    const shared = has(text, 'in organization', 'for your organization', 'organization limit');
+    return withHint(
+      verdict(reason, message, { ...(window ? { window } : {}), ...(shared ? { scope: 'bucket' } : {}) }),
+      retryHint(headers, error, now),
+    );
   }
   if (status === undefined) {
     // A mid-stream error object without a status: its type is all there is.

@@ -13,6 +13,16 @@ export { openAiLikeDefaults } from './config.js';
 
 export const openAiLikeAdapter: ProviderAdapter = {
   type: 'openai_like',
+  /** Passthrough: whatever the upstream supports reaches it untouched. */
+  features: {
+    tools: true,
+    parallelTools: true,
+    images: true,
+    jsonObject: true,
+    jsonSchema: true,
+    reasoning: true,
+    embeddings: true,
+  },
   buildChatRequest,
   parseChatResponse,
   createStreamParser,

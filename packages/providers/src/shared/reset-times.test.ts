@@ -63,6 +63,17 @@ describe('reset stamps', () => {
     expect(parseMessageHints('nothing here')).toEqual({});
   });
 
+  it.each([
+    ['OpenRouter ISO with ms', 'Your limit will reset at 2025-01-01T12:01:30.000Z.', NOW + 90_000],
+    ['epoch seconds', 'Quota will reset at 1735732890', NOW + 90_000],
+    ['epoch ms, colon', 'limit resets at: 1735732890000', NOW + 90_000],
+    ['quoted stamp', 'will reset at "2025-01-01T12:01:30Z"', NOW + 90_000],
+    ['offset time zone', 'will reset at 2025-01-01T13:01:30+01:00', NOW + 90_000],
+    ['space instead of T', 'will reset at 2025-01-01 12:01:30Z', NOW + 90_000],
+  ])('reads "will reset at" as an absolute time: %s', (_name, message, until) => {
+    expect(parseMessageHints(message)).toEqual({ until });
+  });
+
   it('merges hints to the latest absolute time', () => {
     expect(mergeRetryHints(NOW, { retryAfterMs: 1000 }, { retryAfterMs: 5000 })).toEqual({
       retryAfterMs: 5000,

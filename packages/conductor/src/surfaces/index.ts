@@ -1,0 +1,2 @@
+export { messagesRoutes } from './messages/index.js';
+export { responsesRoutes } from './responses/index.js';

@@ -1,0 +1,1 @@
+export { responsesRoutes } from './routes.js';
