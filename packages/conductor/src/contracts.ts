@@ -32,6 +32,17 @@ export interface LeaseRequest {
   maxWaitMs: number;
   requestId: string;
   signal: AbortSignal;
+  /**
+   * Prompt-cache affinity: the key that served this conversation recently. Chosen when its triple is
+   * leasable and under its limits; otherwise ignored (affinity never overrides health or limits).
+   */
+  preferKey?: PreferredKey | null;
+}
+
+/** A key (of the candidate's provider) preferred for one model. */
+export interface PreferredKey {
+  keyId: number;
+  model: string;
 }
 
 /** A triple held by this request until `release`. Carries the secret: never log or serialise it. */

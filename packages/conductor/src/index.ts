@@ -1,3 +1,5 @@
+export { type AffinityStore, type AffinityStoreDeps, createAffinityStore } from './affinity/index.js';
+export { createResponseCache, type ResponseCache } from './cache/index.js';
 export {
   type AppDeps,
   type Conductor,
@@ -6,5 +8,16 @@ export {
   resolveTiers,
   startConductor,
 } from './http/index.js';
-export { createPool } from './pool/index.js';
+export {
+  createGatewayMetrics,
+  type Exposition,
+  type GatewayMetrics,
+  type GatewayMetricsSet,
+  type MetricsExposition,
+  readExposition,
+  type Sample,
+  teeAttemptSink,
+} from './metrics/index.js';
+export { loadOfflineResponder, type OfflineResponder } from './offline/index.js';
+export { createPool, poolGaugeSource } from './pool/index.js';
 export { createAttemptRecorder, createRelay } from './relay/index.js';

@@ -38,10 +38,24 @@ export {
   loadConfig,
 } from './loader.js';
 export { maskSecrets, maskUrlCredentials } from './mask.js';
+export {
+  checkOfflinePackages,
+  checkOfflinePackageTexts,
+  loadOfflinePackages,
+  normalizeOfflineText,
+  type OfflineAnswer,
+  type OfflineEmbedding,
+  type OfflinePackages,
+  type OfflinePackagesReport,
+  type OfflineSource,
+  offlinePackagesDir,
+} from './offline/index.js';
 export { correlationPolicy, triplePolicy } from './policy.js';
 export { AUTH_STYLES, PROBE_METHODS, QUOTA_BUCKET_MODES } from './provider-schema.js';
 export {
   type AuthStyle,
+  CACHE_ROUTES,
+  type CacheRoute,
   type ConfigPatch,
   configSchema,
   type DatabaseSettings,

@@ -22,4 +22,13 @@ describe('triplePolicy', () => {
     expect(policy.breaker).toMatchObject({ strategy: 'manual_reset', openBaseMs: 60_000 });
     expect(policy.cooldown.noQuotaMs).toBe(2 * 3600_000);
   });
+
+  it('carries shared_quota and the cap on stated resets', () => {
+    const config = buildConfig({
+      providers: { gemini: { shared_quota: true, health: { cooldown: { max_stated_reset: '2d' } } } },
+    });
+    const policy = triplePolicy(config, 'gemini');
+    expect(policy.sharedQuota).toBe(true);
+    expect(policy.cooldown.maxStatedResetMs).toBe(2 * 24 * 3600_000);
+  });
 });

@@ -4,8 +4,10 @@ import type { LlmgwConfig } from './schema.js';
 
 /** The state machine's view of a provider's health settings (core's `HealthPolicy`, in ms). */
 export function triplePolicy(config: LlmgwConfig, provider: string): TriplePolicy {
-  const { breaker, cooldown } = providerSettings(config, provider).health;
+  const settings = providerSettings(config, provider);
+  const { breaker, cooldown } = settings.health;
   return {
+    ...(settings.shared_quota ? { sharedQuota: true } : {}),
     breaker: {
       strategy: breaker.strategy,
       failureThreshold: breaker.failure_threshold,

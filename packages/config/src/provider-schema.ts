@@ -216,6 +216,12 @@ export const providerSchema = z.strictObject({
     .enum(QUOTA_BUCKET_MODES, { error: `expected one of: ${list(QUOTA_BUCKET_MODES)}` })
     .default('per_file')
     .describe('per_file: keys of one key file share a quota (one project/org); per_key: each key alone'),
+  shared_quota: z
+    .boolean()
+    .default(false)
+    .describe(
+      "every 429/quota verdict cools the key's whole bucket, even when the provider's message does not say the quota is shared",
+    ),
   affinity: affinitySchema.describe('conversation affinity to a key'),
   coalescing: z
     .boolean()

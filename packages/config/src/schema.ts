@@ -17,6 +17,9 @@ import {
 
 const list = (values: readonly string[]) => values.join(', ');
 
+/** Routes the response cache can serve, by the operation they carry. */
+export const CACHE_ROUTES = ['chat', 'embeddings'] as const;
+
 const portSchema = z
   .number({ error: 'expected a port number 0-65535' })
   .int({ error: 'expected a port number 0-65535' })
@@ -64,6 +67,10 @@ export const gatewaySchema = z
       .strictObject({
         enabled: z.boolean().default(false).describe('serve repeated deterministic requests from Postgres'),
         ttl: duration().prefault('1h').describe('how long a cached answer is served'),
+        routes: z
+          .array(z.enum(CACHE_ROUTES, { error: `expected one of: ${list(CACHE_ROUTES)}` }))
+          .default([...CACHE_ROUTES])
+          .describe('routes that use the cache: chat (/v1/chat/completions), embeddings (/v1/embeddings)'),
       })
       .prefault({})
       .describe('exact-match response cache'),
@@ -126,6 +133,10 @@ export const keeperSchema = z
       .int({ error: 'expected an integer' })
       .default(1819045223)
       .describe('Postgres advisory lock id that elects the one active keeper'),
+    metrics_host: nonEmptyString('a host')
+      .default('127.0.0.1')
+      .describe('address `llmgw worker` serves /metrics on (`llmgw start` serves them with the gateway)'),
+    metrics_port: portSchema.default(9464).describe("port of the worker's /metrics (0 = off)"),
   })
   .prefault({});
 
@@ -184,6 +195,7 @@ export type HealthPolicy = ProviderConfig['health'];
 export type Limits = ProviderConfig['limits'];
 export type ModelSettings = ProviderConfig['models'][string];
 export type GatewayMode = GatewaySettings['mode'];
+export type CacheRoute = (typeof CACHE_ROUTES)[number];
 export type LogLevel = LoggingSettings['level'];
 export type AuthStyle = ProviderConfig['auth'];
 export type ProbeMethod = HealthPolicy['probe_method'];

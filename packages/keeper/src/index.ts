@@ -9,6 +9,12 @@ export {
   runMaintenance,
   startMaintenance,
 } from './maintenance/maintenance.js';
+export {
+  createKeeperMetrics,
+  type KeeperMetrics,
+  type MetricsServer,
+  serveMetrics,
+} from './metrics/index.js';
 export { type AmnestyReport, type AmnestySchedule, runAmnesty, startAmnesty } from './probe/amnesty.js';
 export { type DueTriple, deferTriplesWithEvidence, selectDueTriples } from './probe/due-triples.js';
 export { type NextProbeRule, nextProbeAt, probeAfterEvidence } from './probe/next-probe.js';

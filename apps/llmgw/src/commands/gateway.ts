@@ -1,14 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createAttemptRecorder, createPool, createRelay, startConductor } from '@llmgw/conductor';
-import type { LlmgwConfig } from '@llmgw/config';
+import {
+  createAffinityStore,
+  createAttemptRecorder,
+  createGatewayMetrics,
+  createPool,
+  createRelay,
+  createResponseCache,
+  loadOfflineResponder,
+  poolGaugeSource,
+  startConductor,
+  teeAttemptSink,
+} from '@llmgw/conductor';
+import { type LlmgwConfig, offlinePackagesDir } from '@llmgw/config';
 import type { Database } from '@llmgw/db';
 import { createHttpClients } from '@llmgw/http';
 import { createCredentialSource, httpClientSettings, type UpstreamDeps } from '@llmgw/upstream';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { GlobalOptions } from '../global-options.js';
 import { type AppContext, loadContext, openDatabaseWhenReachable } from '../runtime/context.js';
+import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
 export interface GatewayServices {
@@ -26,20 +39,54 @@ export async function startGatewayServices(deps: {
   database: Database;
   upstream: UpstreamDeps;
   log: Logger;
+  /** Offline packages (`config/offline/` beside the config file); unset = none. */
+  offlineDir?: string;
+  /** The process's metrics registry (`llmgw start` shares it with the keeper); default: a new one. */
+  registry?: Registry;
 }): Promise<GatewayServices> {
   const { config, database, upstream, log } = deps;
   const now = upstream.now;
+  const registry = deps.registry ?? createProcessRegistry();
+  const metrics = createGatewayMetrics(registry, { queueMaxDepth: config.gateway.queue.max_depth });
+  // Before any part starts: a broken offline package stops the gateway with every problem listed.
+  const offline = loadOfflineResponder({ config, dir: deps.offlineDir, log, now });
+  const cache = createResponseCache({ config, database, now });
   const pool = createPool({ config, database, holder: leaseHolder(), log, now });
   const attempts = createAttemptRecorder({ database, log });
-  const relay = createRelay({ config, pool, upstream, attempts, log, now });
+  const affinity = createAffinityStore({ config, database, log, now, metrics });
+  const relay = createRelay({
+    config,
+    pool,
+    upstream,
+    attempts: teeAttemptSink(attempts, metrics),
+    log,
+    now,
+    affinity,
+    metrics,
+  });
+  metrics.watch({ relay, pool: poolGaugeSource(pool) });
   const closeParts = async () => {
     await pool.close();
     await attempts.close();
+    await affinity.close();
   };
   let conductor: Awaited<ReturnType<typeof startConductor>>;
   try {
     const { host, port } = config.gateway;
-    conductor = await startConductor({ config, relay, pool, database, log, now, host, port });
+    conductor = await startConductor({
+      config,
+      relay,
+      pool,
+      database,
+      log,
+      now,
+      host,
+      port,
+      offline,
+      cache,
+      metrics,
+      metricsRegistry: registry,
+    });
   } catch (error) {
     await closeParts();
     throw error;
@@ -94,7 +141,13 @@ async function runGateway(globals: GlobalOptions): Promise<number> {
   const upstream = createUpstream(config);
   let gateway: GatewayServices;
   try {
-    gateway = await startGatewayServices({ config, database, upstream, log });
+    gateway = await startGatewayServices({
+      config,
+      database,
+      upstream,
+      log,
+      offlineDir: offlinePackagesDir(globals.config),
+    });
   } catch (error) {
     await upstream.http.close();
     await database.close();

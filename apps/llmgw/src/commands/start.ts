@@ -1,7 +1,9 @@
-import { keeperDuties, openPgLockSession, startKeeper } from '@llmgw/keeper';
+import { offlinePackagesDir } from '@llmgw/config';
+import { createKeeperMetrics, keeperDuties, openPgLockSession, startKeeper } from '@llmgw/keeper';
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../global-options.js';
 import { loadContext } from '../runtime/context.js';
+import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 import {
   createUpstream,
@@ -19,6 +21,10 @@ async function runStart(globals: GlobalOptions): Promise<number> {
   // One http client cache and one credential source: probes and traffic share connections and tokens.
   const upstream = createUpstream(config);
   const url = config.database.url;
+  // One registry: the gateway's /metrics carries the keeper's figures too (keeper.metrics_port is the
+  // worker's alone).
+  const registry = createProcessRegistry();
+  const keeperMetrics = createKeeperMetrics(registry);
   const keeper = startKeeper(
     {
       config,
@@ -29,6 +35,7 @@ async function runStart(globals: GlobalOptions): Promise<number> {
       log,
       now: upstream.now,
       actor: 'keeper',
+      metrics: keeperMetrics,
     },
     {
       lockId: config.keeper.leader_lock_id,
@@ -37,9 +44,17 @@ async function runStart(globals: GlobalOptions): Promise<number> {
       ...(url ? { openLockSession: () => openPgLockSession(url) } : {}),
     },
   );
+  keeperMetrics.watchLeader(() => keeper.isLeader());
   let gateway: GatewayServices;
   try {
-    gateway = await startGatewayServices({ config, database, upstream, log });
+    gateway = await startGatewayServices({
+      config,
+      database,
+      upstream,
+      log,
+      offlineDir: offlinePackagesDir(globals.config),
+      registry,
+    });
   } catch (error) {
     await keeper.stop();
     await upstream.http.close();

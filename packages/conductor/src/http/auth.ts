@@ -5,31 +5,47 @@ import { clientErrorResponse } from './client-error.js';
 
 export interface BearerAuthOptions {
   tokens: readonly string[];
+  /** Also take the token from `x-api-key` (where Anthropic clients send it) when no bearer is sent. */
+  acceptApiKeyHeader?: boolean;
+  /** How a refusal is answered (a surface's own error shape); default OpenAI's, with WWW-Authenticate. */
+  refuse?: (message: string) => Response;
 }
 
 /**
  * `Authorization: Bearer <token>` against the configured tokens. With none configured every request
  * passes: the listener then binds loopback only (see startConductor), so only this machine can call.
  */
-export function bearerAuth({ tokens }: BearerAuthOptions): MiddlewareHandler<AppEnv> {
+export function bearerAuth({
+  tokens,
+  acceptApiKeyHeader = false,
+  refuse = unauthorized,
+}: BearerAuthOptions): MiddlewareHandler<AppEnv> {
   const digests = tokens.map(digest);
+  const how = acceptApiKeyHeader
+    ? '"x-api-key: <token>" or "Authorization: Bearer <token>"'
+    : '"Authorization: Bearer <token>"';
+  const what = acceptApiKeyHeader ? 'token' : 'bearer token';
   return async function bearerAuthMiddleware(c, next) {
     if (digests.length === 0) return next();
-    const presented = bearerToken(c.req.header('authorization'));
+    let presented = bearerToken(c.req.header('authorization'));
+    if (presented === undefined && acceptApiKeyHeader) presented = apiKeyToken(c.req.header('x-api-key'));
     if (presented === undefined) {
-      return unauthorized(
-        'Missing API key: send "Authorization: Bearer <token>" with one of the gateway\'s auth tokens.',
-      );
+      return refuse(`Missing API key: send ${how} with one of the gateway's auth tokens.`);
     }
     if (!matchesAny(digest(presented), digests)) {
       // Never echo the presented token: it may be a real key sent to the wrong place.
-      return unauthorized("Invalid API key: the bearer token is not one of the gateway's auth tokens.");
+      return refuse(`Invalid API key: the ${what} is not one of the gateway's auth tokens.`);
     }
     return next();
   };
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+function apiKeyToken(header: string | undefined): string | undefined {
+  const token = header?.trim();
+  return token === undefined || token === '' ? undefined : token;
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
   const match = header === undefined ? null : /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
@@ -44,7 +60,7 @@ export function matchesAny(presented: Buffer, digests: readonly Buffer[]): boole
   return matched;
 }
 
-function digest(token: string): Buffer {
+export function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 

@@ -1,11 +1,14 @@
 import { type LlmgwConfig, modelGroupNames, providerNames, providerSettings } from '@llmgw/config';
 import { type Context, Hono } from 'hono';
-import type { Candidate, Pool } from '../contracts.js';
+import { type CacheTicket, lookupCache } from '../cache/serve-cached.js';
+import { relayOrJoin } from '../coalesce/relay-or-join.js';
+import type { Candidate, Pool, RelayResult } from '../contracts.js';
+import { answerOffline, offlineMayAnswer } from '../offline/serve-offline.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { clientSignal, readBody } from './body-limit.js';
 import { clientErrorResponse } from './client-error.js';
-import { parseRequest } from './parse-request.js';
+import { type ParsedRequest, parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
 import { type Operation, type ResolveResult, resolveTiers } from './resolve-tiers.js';
 
@@ -23,12 +26,40 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
   if (!read.ok) return clientErrorResponse(read.error);
   const parsed = parseRequest(read.text, operation);
   if (!parsed.ok) return clientErrorResponse(parsed.error);
-  const { body, model, stream } = parsed.request;
-  const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
-  const resolved = await resolveWithPool(deps, { model, operation, onlyProvider });
-  if (!resolved.ok) return clientErrorResponse(resolved.error);
+  return relayResponse(await relayParsedRequest(c, deps, operation, parsed.request));
+}
 
-  const result = await deps.relay.relay({
+/**
+ * Model → tiers → relay, for a request already read and parsed; shared with the other client surfaces
+ * (`/v1/responses`, `/v1/messages`) so routing, failover and limits stay in one place. A model that
+ * does not resolve is an error result without relay headers (the request-id middleware tags it).
+ */
+export async function relayParsedRequest(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  operation: Operation,
+  request: ParsedRequest,
+): Promise<RelayResult> {
+  const { body, model, stream } = request;
+  const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
+  let cacheTicket: CacheTicket | undefined;
+  if (deps.cache !== undefined) {
+    const cached = await lookupCache(c, deps, deps.cache, { operation, body, stream, onlyProvider });
+    if (cached.hit !== undefined) return cached.hit;
+    cacheTicket = cached.ticket;
+  }
+  const resolved = await resolveWithPool(deps, { model, operation, onlyProvider });
+  if (!resolved.ok) {
+    // A model no provider may serve in this mode can still have a prepared answer (offline mode).
+    const standIn =
+      deps.offline !== undefined && resolved.error.code === 'model_not_found'
+        ? answerOffline(c, deps, { operation, body, model, stream, requestId: c.get('requestId') })
+        : undefined;
+    return standIn ?? { kind: 'error', error: resolved.error, headers: {} };
+  }
+
+  // Identical deterministic requests in flight share one call (gateway.coalescing; off by default).
+  const result = await relayOrJoin(deps, onlyProvider, {
     operation,
     body,
     tiers: resolved.tiers,
@@ -46,7 +77,19 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
     model: result.headers['x-llm-actual-model'],
     attempts: result.headers['x-llm-attempts'],
   });
-  return relayResponse(result);
+  // SPEC §8: when the providers failed the request, offline packages may still answer it.
+  const answered =
+    deps.offline !== undefined && offlineMayAnswer(result)
+      ? (answerOffline(c, deps, {
+          operation,
+          body,
+          model,
+          stream,
+          requestId,
+          relayHeaders: result.headers,
+        }) ?? result)
+      : result;
+  return cacheTicket === undefined ? answered : cacheTicket.finish(answered);
 }
 
 /**

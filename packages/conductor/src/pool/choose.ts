@@ -33,6 +33,8 @@ export function choose(
   out.entry = null;
   out.busy = false;
   out.retryAt = Number.POSITIVE_INFINITY;
+  const prefer = request.preferKey ?? null;
+  let pinned = false;
   for (const candidate of request.candidates) {
     const entries = entriesFor(view, candidate.provider, candidate.model);
     if (!entries) continue;
@@ -43,6 +45,19 @@ export function choose(
       if (busyUntil > 0) {
         out.busy = true;
         if (busyUntil < out.retryAt) out.retryAt = busyUntil;
+        continue;
+      }
+      if (pinned) continue;
+      // Affinity: the conversation's key wins once it passed the checks above; a half-open trial is
+      // not healthy yet, so it does not.
+      if (
+        prefer !== null &&
+        entry.keyId === prefer.keyId &&
+        entry.model === prefer.model &&
+        !entry.needsTrial
+      ) {
+        out.entry = entry;
+        pinned = true;
         continue;
       }
       if (out.entry === null || better(entry, out.entry)) out.entry = entry;

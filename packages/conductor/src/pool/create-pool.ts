@@ -1,6 +1,7 @@
 import { gatewaySettings, providerNames } from '@llmgw/config';
 import { describeDbError, returnUnusedGrants, windowStart } from '@llmgw/db';
 import type { Candidate, Lease, LeaseRefusal, LeaseRequest, Pool } from '../contracts.js';
+import type { PoolGaugeSource } from '../metrics/contract.js';
 import { type AttemptResult, attempt, isBusy, isLease } from './acquire.js';
 import { createCapacityListener } from './capacity-listener.js';
 import { newChoice } from './choose.js';
@@ -191,6 +192,15 @@ export function createPool(deps: PoolDeps): Pool {
     for (const loop of [refreshLoop, drainLoop, heartbeatLoop, reclaimLoop, flushLoop]) loop.stop();
     void listener.stop();
   });
+  gauges.set(pool, {
+    queueDepth: () => queue.size(),
+    forEachTriple(visit) {
+      const now = deps.now();
+      for (const entry of ctx.view.byId.values()) {
+        visit(entry.provider, entry.state, entry.blocked === null && entry.until <= now);
+      }
+    },
+  });
   return pool;
 }
 
@@ -217,6 +227,12 @@ async function giveBackUnusedGrants(ctx: PoolContext, now: number): Promise<void
 }
 
 const halts = new WeakMap<Pool, () => void>();
+const gauges = new WeakMap<Pool, PoolGaugeSource>();
+
+/** What `/metrics` reads of a pool at scrape time (queue depth, triples by state); undefined for other Pools. */
+export function poolGaugeSource(pool: Pool): PoolGaugeSource | undefined {
+  return gauges.get(pool);
+}
 
 /**
  * Stops a pool dead without giving anything back, as `kill -9` would: tests use it to prove that

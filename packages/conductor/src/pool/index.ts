@@ -1,2 +1,2 @@
-export { createPool } from './create-pool.js';
+export { createPool, poolGaugeSource } from './create-pool.js';
 export type { PoolDeps } from './types.js';

@@ -75,7 +75,9 @@ export function createOutcomes(deps: OutcomeDeps): Outcomes {
 
   /** Mirrors the state machine locally so this replica's next lease already avoids what failed. */
   const observe = (entry: TripleEntry, outcome: TripleOutcome, proxyId: number | null, now: number) => {
-    const { next, effect } = transition(snapshotOf(entry), outcome, policyOf(entry.provider), now);
+    const { next, effect } = transition(snapshotOf(entry), outcome, policyOf(entry.provider), now, {
+      bucketed: entry.bucketId !== null,
+    });
     const view = deps.view();
     const overlays = [
       deps.overlays.add(

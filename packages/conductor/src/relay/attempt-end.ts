@@ -6,15 +6,24 @@ import {
   type TripleOutcome,
 } from '@llmgw/core';
 import { isClientAbort, isHttpTransportError } from '@llmgw/http';
-import { isUpstreamStreamError, type ProviderAdapter, type Usage } from '@llmgw/providers';
+import { isRequestRefusal, isUpstreamStreamError, type ProviderAdapter, type Usage } from '@llmgw/providers';
 import { isUpstreamCallError } from '@llmgw/upstream';
+import type { Logger } from 'pino';
 import type { LeaseResult } from '../contracts.js';
 import type { AbortCause } from './abort.js';
+import type { RefusedClassification } from './client-errors.js';
 
 /** How one attempt ended, before it is released, recorded and shown in the trail. */
 export type AttemptEnd =
   | { kind: 'ok'; status: number; usage?: Usage | undefined; hints?: RateLimitHints | undefined }
-  | { kind: 'failure'; classification: Classification; status?: number | undefined; hints?: RateLimitHints }
+  | {
+      kind: 'failure';
+      classification: Classification;
+      status?: number | undefined;
+      hints?: RateLimitHints;
+      /** The adapter refused the request before any upstream call: the caller's fault, no penalty. */
+      refused?: true;
+    }
   /** The client left, or the request ran out of time: nobody's fault, no penalty for the triple. */
   | { kind: 'aborted'; cause: Exclude<AbortCause, 'first_byte_timeout'> }
   /** A bug of ours (not an upstream verdict): the triple is not blamed for it. */
@@ -37,6 +46,16 @@ export function classifyAttemptError(error: unknown, ctx: ClassifyContext): Atte
   if (isClientAbort(error)) return { kind: 'aborted', cause: 'client' };
   if (isUpstreamStreamError(error)) {
     return { kind: 'failure', classification: error.classification, status: error.failure.status };
+  }
+  if (isRequestRefusal(error)) {
+    // The code travels on the classification to the client's 400 (client-errors.ts badRequestError).
+    const classification: RefusedClassification = {
+      reason: 'bad_request',
+      scope: 'triple',
+      message: error.message,
+      code: error.code,
+    };
+    return { kind: 'failure', classification, status: 400, refused: true };
   }
   if (isUpstreamCallError(error)) {
     // A 429 often states the key's limits in its headers: they seed the shared windows like a success's.
@@ -98,6 +117,8 @@ function tripleOutcomeOf(end: AttemptEnd, latencyMs: number): TripleOutcome {
     case 'ok':
       return { kind: 'ok', latencyMs };
     case 'failure':
+      // Nothing was sent, so nothing is known about the triple: released like an abort, untouched.
+      if (end.refused) return { kind: 'client_abort' };
       return {
         kind: 'failure',
         classification: end.classification,
@@ -126,4 +147,13 @@ export function messageOf(end: AttemptEnd): string | null {
 /** For logs only (never the client or the database). */
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** `drop_unsupported`: each parameter an adapter left out, at debug (the operator chose to allow it). */
+export function droppedLogger(log: Logger, requestId: string, provider: string): (parameter: string) => void {
+  return (parameter) =>
+    log.debug(
+      { event: 'relay.parameter_dropped', requestId, provider, parameter },
+      'unsupported parameter dropped',
+    );
 }

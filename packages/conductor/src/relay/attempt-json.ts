@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest, EmbeddingsRequest, ProviderAdapter, Usage } from '@llmgw/providers';
 import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
-import { type AttemptEnd, classifyAttemptError } from './attempt-end.js';
+import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
 import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
 
 interface Parsed {
@@ -27,6 +27,7 @@ export async function attemptJson(ctx: AttemptContext): Promise<AttemptStep> {
     const call = await sendUpstream(deps.upstream, target, (call) => buildRequest(adapter, ctx, call), {
       signal: abort.signal,
       requestId: input.requestId,
+      onDropped: droppedLogger(deps.log, input.requestId, lease.provider),
     });
     ttfbMs = call.ttfbMs;
     status = call.response.status;

@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest, ProviderAdapter } from '@llmgw/providers';
 import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
-import { type AttemptEnd, classifyAttemptError } from './attempt-end.js';
+import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
 import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
 import { createSseBody } from './sse-body.js';
 import { createStreamSource, type StreamPull, type StreamSource } from './stream-source.js';
@@ -41,6 +41,7 @@ export async function attemptStream(ctx: AttemptContext, onEnd: () => void): Pro
       {
         signal: abort.signal,
         requestId: input.requestId,
+        onDropped: droppedLogger(deps.log, input.requestId, lease.provider),
       },
     );
     status = call.response.status;

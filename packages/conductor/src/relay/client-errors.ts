@@ -45,14 +45,20 @@ export function refusalError(summary: RefusalSummary): ClientError {
   };
 }
 
-/** The caller's own mistake, as the upstream judged it: returned at once, never retried. */
-export function badRequestError(classification: Classification, status: number | undefined): ClientError {
+/** A `bad_request` an adapter decided before calling; `code` is e.g. `unsupported_parameter`. */
+export type RefusedClassification = Classification & { code?: string };
+
+/** The caller's own mistake, as the upstream (or the adapter, refusing) judged it: answered at once, never retried. */
+export function badRequestError(
+  classification: RefusedClassification,
+  status: number | undefined,
+): ClientError {
   return {
     // 400 unless the upstream said something more precise about the caller's request (413, 422).
     status: status !== undefined && status >= 400 && status < 500 && status !== 429 ? status : 400,
     message: classification.message,
     type: 'invalid_request_error',
-    code: 'bad_request',
+    code: classification.code ?? 'bad_request',
   };
 }
 

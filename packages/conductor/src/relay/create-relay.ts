@@ -30,12 +30,19 @@ export function createRelay(deps: RelayDeps): Relay {
     async relay(input) {
       inflight += 1;
       const abort = createRequestAbort(input.signal, deps.config.gateway.request_timeout);
-      const journey = createJourney(input, deps.attempts);
+      const journey = createJourney(input, deps.attempts, deps.metrics);
+      const startedAt = deps.metrics ? deps.now() : 0;
+      // A stream's status is 200 whatever happens after its first byte; other results set theirs below.
+      let status = 200;
       let finished = false;
       // Runs once the answer is complete: at return for JSON, at the stream's end for SSE.
       const finish = () => {
         if (finished) return;
         finished = true;
+        if (deps.metrics) {
+          const last = journey.last();
+          deps.metrics.requestDone(last?.provider, last?.model, status, input.stream, deps.now() - startedAt);
+        }
         journey.conclude();
         abort.dispose();
         inflight -= 1;
@@ -44,12 +51,14 @@ export function createRelay(deps: RelayDeps): Relay {
       try {
         const outcome = await runTiers(deps, input, journey, abort, finish);
         streaming = outcome.streaming;
+        if (outcome.result.kind === 'error') status = outcome.result.error.status;
         return outcome.result;
       } catch (error) {
         deps.log.error(
           { event: 'relay.internal_error', requestId: input.requestId, error: describeError(error) },
           'relay failed unexpectedly',
         );
+        status = 500;
         return { kind: 'error', error: internalError(input.requestId), headers: journey.headers() };
       } finally {
         if (!streaming) finish();
@@ -69,6 +78,7 @@ async function runTiers(
   const refusals = createRefusalSummary();
   const estimatedTokens = estimateTokens(input);
   let lastFailure: Classification | undefined;
+  const affinity = deps.affinity?.forRequest(input) ?? null;
 
   for (const tier of input.tiers) {
     const candidates = servableCandidates(deps.config, tier, input.operation);
@@ -79,8 +89,10 @@ async function runTiers(
       });
       continue;
     }
+    const preferKey = affinity === null ? null : await affinity.prefer(candidates);
     for (let attempt = 0; attempt < gateway.max_attempts; attempt += 1) {
       const leased = await leaseOrAbort(deps, abort, {
+        preferKey,
         candidates,
         excludeTriples: journey.excludeTriples,
         excludeKeys: journey.excludeKeys,
@@ -94,13 +106,16 @@ async function runTiers(
         addRefusal(refusals, leased);
         break;
       }
-      journey.begin();
+      journey.begin(leased);
       const ctx = { deps, input, journey, lease: leased, abort: abort.forAttempt() };
       const step: AttemptStep =
         input.stream && input.operation === 'chat'
           ? await attemptStream(ctx, finish)
           : await attemptJson(ctx);
-      if (step.kind === 'done') return { result: step.result, streaming: step.streaming };
+      if (step.kind === 'done') {
+        if (affinity !== null && step.result.kind !== 'error') affinity.served(leased, step.result.headers);
+        return { result: step.result, streaming: step.streaming };
+      }
       lastFailure = step.classification;
     }
   }

@@ -1,4 +1,5 @@
 import type { AttemptRecord, Lease, RelayHeaders, RelayInput } from '../contracts.js';
+import type { RelayMetrics } from '../metrics/contract.js';
 import { type AttemptEnd, leaseResultOf, messageOf, outcomeWord } from './attempt-end.js';
 import type { AttemptSink } from './types.js';
 
@@ -20,7 +21,9 @@ export interface Journey {
   readonly excludeKeys: Set<number>;
   attempts(): number;
   /** A lease was obtained: the attempt before it (if any) was not the final one. */
-  begin(): void;
+  begin(next?: Lease): void;
+  /** The latest settled attempt's provider and model (the one that answered, once concluded). */
+  last(): { readonly provider: string; readonly model: string } | undefined;
   /** Releases the lease (exactly once per attempt), extends the trail, holds the record. */
   settle(lease: Lease, end: AttemptEnd, timing: AttemptTiming): void;
   /** Writes the held record as the final one. */
@@ -36,7 +39,7 @@ interface TrailEntry {
   word: string;
 }
 
-export function createJourney(input: RelayInput, sink: AttemptSink): Journey {
+export function createJourney(input: RelayInput, sink: AttemptSink, metrics?: RelayMetrics): Journey {
   const trail: TrailEntry[] = [];
   let held: AttemptRecord | undefined;
   const write = (final: boolean) => {
@@ -48,7 +51,13 @@ export function createJourney(input: RelayInput, sink: AttemptSink): Journey {
     excludeTriples: new Set(),
     excludeKeys: new Set(),
     attempts: () => trail.length,
-    begin: () => write(false),
+    begin(next) {
+      if (held !== undefined && next !== undefined) {
+        metrics?.fallback(held.provider, next.provider, held.outcome);
+      }
+      write(false);
+    },
+    last: () => trail[trail.length - 1],
     settle(lease, end, timing) {
       const latencyMs = Math.max(0, timing.endedAt - timing.startedAt);
       lease.release(leaseResultOf(end, latencyMs));

@@ -14,5 +14,6 @@ export {
   type ScopeEffect,
   type Transition,
   type TripleOutcome,
+  type TripleWhere,
   transition,
 } from './transition.js';

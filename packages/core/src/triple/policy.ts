@@ -18,6 +18,11 @@ export interface HealthPolicy {
     /** Cap on a reset time stated by the provider, so a bogus far-future date cannot bury a key. */
     maxStatedResetMs: number;
   };
+  /**
+   * The operator says every key of a bucket shares one quota (`shared_quota: true`): any rate-limit or
+   * quota verdict is about the bucket, whatever the provider's message says.
+   */
+  sharedQuota?: boolean;
 }
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {

@@ -350,6 +350,52 @@ describe('transition', () => {
       NOW,
     );
     expect(result.effect).toEqual({ scope: 'bucket', reason: 'no_quota', until: NOW + HOUR });
+    expect(result.next).toEqual(snap());
+    expect(result.audit).toBeNull();
+  });
+
+  it('cools a bucket without a stated reset by the escalating minimum, or the quota rest', () => {
+    const twice = snap({ consecutiveFailures: 2 });
+    expect(transition(twice, failure('rate_limited', { scope: 'bucket' }), policy, NOW).effect).toEqual({
+      scope: 'bucket',
+      reason: 'rate_limited',
+      until: NOW + 2 * MIN,
+    });
+    expect(transition(snap(), failure('no_quota', { scope: 'bucket' }), policy, NOW).effect?.until).toBe(
+      NOW + 6 * HOUR,
+    );
+  });
+
+  it('caps a stated bucket reset at the configured maximum', () => {
+    const far = failure('no_quota', { scope: 'bucket', until: NOW + 30 * 24 * HOUR });
+    expect(transition(snap(), far, policy, NOW).effect?.until).toBe(NOW + 8 * 24 * HOUR);
+  });
+
+  it('turns a shared-quota verdict on a key outside any bucket into a key-wide cooldown', () => {
+    const result = transition(
+      snap(),
+      failure('rate_limited', { scope: 'bucket', retryAfterMs: 5 * SEC }),
+      policy,
+      NOW,
+      { bucketed: false },
+    );
+    expect(result.next).toMatchObject({ state: 'cooldown', cooldownUntil: NOW + 5 * SEC });
+    expect(result.effect).toEqual({ scope: 'key', reason: 'rate_limited', until: NOW + 5 * SEC });
+  });
+
+  it('makes every rate-limit and quota verdict the bucket’s under shared_quota', () => {
+    const shared: HealthPolicy = { ...policy, sharedQuota: true };
+    const limited = transition(snap(), failure('rate_limited', { retryAfterMs: SEC }), shared, NOW);
+    expect(limited.effect).toEqual({ scope: 'bucket', reason: 'rate_limited', until: NOW + SEC });
+    expect(limited.next).toEqual(snap());
+    // Other reasons stay the triple's own.
+    expect(transition(snap(), failure('server_error'), shared, NOW).effect).toBeNull();
+  });
+
+  it('honours a stated reset shorter than the escalation (SPEC §5: to the second)', () => {
+    const escalated = snap({ state: 'cooldown', consecutiveFailures: 4, cooldownUntil: NOW - SEC });
+    const result = transition(escalated, failure('rate_limited', { retryAfterMs: 2 * SEC }), policy, NOW);
+    expect(result.next.cooldownUntil).toBe(NOW + 2 * SEC);
   });
 
   it('reports a proxy effect for proxy_error', () => {

@@ -48,10 +48,32 @@ export function transition(
   outcome: TripleOutcome,
   policy: HealthPolicy,
   now: number,
+  where: TripleWhere = IN_A_BUCKET,
 ): Transition {
   if (isFrozen(current) || outcome.kind === 'client_abort') return unchanged(current);
   if (outcome.kind === 'ok') return succeed(current, now);
-  return fail(current, outcome.classification, outcome.status, policy, now);
+  return fail(current, quotaScope(outcome.classification, policy, where), outcome.status, policy, now);
+}
+
+/** What the state machine needs to know of the triple's surroundings. */
+export interface TripleWhere {
+  /** The key belongs to a quota bucket (keys of one `keys/<provider>/<bucket>.txt` or `# bucket=`). */
+  bucketed: boolean;
+}
+
+const IN_A_BUCKET: TripleWhere = { bucketed: true };
+
+/**
+ * Who a rate-limit or quota verdict is about. The operator's `shared_quota` makes every such verdict the
+ * bucket's; a shared-quota verdict on a key that shares with nobody is about the key itself (every model
+ * of it), since the quota it ran out of is at least key-wide.
+ */
+function quotaScope(verdict: Classification, policy: HealthPolicy, where: TripleWhere): Classification {
+  if (verdict.reason !== 'rate_limited' && verdict.reason !== 'no_quota') return verdict;
+  let scope = verdict.scope;
+  if (policy.sharedQuota && (scope === 'triple' || scope === 'key')) scope = 'bucket';
+  if (scope === 'bucket' && !where.bucketed) scope = 'key';
+  return scope === verdict.scope ? verdict : { ...verdict, scope };
 }
 
 function unchanged(current: TripleSnapshot): Transition {
@@ -85,7 +107,12 @@ function fail(
 
   // Shared or outside causes: a bucket quota, a provider outage, a bad proxy. Blaming the key would
   // empty the pool when the network failed, so the caller cools the larger thing down instead.
-  if (verdict.scope === 'bucket' || verdict.scope === 'provider' || verdict.scope === 'proxy') {
+  if (verdict.scope === 'bucket') {
+    // A bucket has no failure count of its own: the reporting triple's stands in for the escalation.
+    const until = stated(verdict, policy, now) ?? now + restMs(reason, current, policy);
+    return { next: current, audit: null, effect: { scope: 'bucket', reason, until } };
+  }
+  if (verdict.scope === 'provider' || verdict.scope === 'proxy') {
     return {
       next: current,
       audit: null,
@@ -121,7 +148,7 @@ function fail(
         keyWide,
       );
     case 'no_quota': {
-      const until = stated(verdict, policy, now) ?? now + policy.cooldown.noQuotaMs;
+      const until = stated(verdict, policy, now) ?? now + restMs(reason, current, policy);
       return settle(
         current,
         { state: 'no_quota', reason, cooldownUntil: until, failures },
@@ -132,14 +159,9 @@ function fail(
       );
     }
     case 'rate_limited': {
-      const escalated =
-        now +
-        escalatingDelay(
-          policy.cooldown.rateLimitedMinMs,
-          policy.cooldown.rateLimitedMaxMs,
-          current.consecutiveFailures,
-        );
-      const until = stated(verdict, policy, now) ?? escalated;
+      // SPEC §5: a stated reset is honoured to the second (also when shorter than the escalation);
+      // only without one does the escalating minimum apply.
+      const until = stated(verdict, policy, now) ?? now + restMs(reason, current, policy);
       return settle(
         current,
         { state: 'cooldown', reason, cooldownUntil: until, failures },
@@ -203,6 +225,13 @@ function settle(
     next.reason !== current.reason ||
     next.cooldownUntil !== current.cooldownUntil;
   return { next, audit: changed ? entry('triple', current, next, evidence, status, now) : null, effect };
+}
+
+/** How long a limit rests when the provider states no reset: quota long, rate limits escalating. */
+function restMs(reason: FailureReason, current: TripleSnapshot, policy: HealthPolicy): number {
+  if (reason === 'no_quota') return policy.cooldown.noQuotaMs;
+  const { rateLimitedMinMs, rateLimitedMaxMs } = policy.cooldown;
+  return escalatingDelay(rateLimitedMinMs, rateLimitedMaxMs, current.consecutiveFailures);
 }
 
 /** The provider's own reset time, absolute, capped so a bogus far-future date cannot bury a key. */

@@ -6,7 +6,7 @@ import {
   type TripleSnapshot,
   transition,
 } from '@llmgw/core';
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { keys, providers, proxies, quotaBuckets, stateChanges, triples } from '../schema.js';
 
@@ -53,10 +53,12 @@ export async function recordTripleOutcome(db: Db, input: OutcomeInput): Promise<
         keyId: triples.keyId,
         provider: triples.provider,
         model: triples.model,
+        bucketId: keys.bucketId,
       })
       .from(triples)
+      .innerJoin(keys, eq(keys.id, triples.keyId))
       .where(eq(triples.id, input.tripleId))
-      .for('update');
+      .for('update', { of: triples });
     if (!row) return null;
     const before: TripleSnapshot = {
       state: row.state,
@@ -65,7 +67,9 @@ export async function recordTripleOutcome(db: Db, input: OutcomeInput): Promise<
       consecutiveFailures: row.consecutiveFailures,
       breakerLevel: row.breakerLevel,
     };
-    const { next, audit, effect } = transition(before, input.outcome, input.policy, input.now);
+    const { next, audit, effect } = transition(before, input.outcome, input.policy, input.now, {
+      bucketed: row.bucketId !== null,
+    });
     const at = new Date(input.now);
     const observed = input.outcome.kind === 'ok' || input.outcome.kind === 'failure';
     const success = input.outcome.kind === 'ok' ? 1 : 0;
@@ -109,7 +113,48 @@ export async function recordTripleOutcome(db: Db, input: OutcomeInput): Promise<
       });
     }
     if (effect) await applyEffect(tx, effect, { ...row, tripleId: input.tripleId, next, at, input });
+    if (input.outcome.kind === 'ok' && row.bucketId !== null) {
+      await reopenBucket(tx, { ...row, bucketId: row.bucketId, tripleId: input.tripleId, at, input });
+    }
     return { before, after: next, audit, effect };
+  });
+}
+
+/** Two reports of one bucket's reset closer than this are the same cooldown (see `applyEffect`). */
+const SAME_RESET_MS = 1000;
+
+/**
+ * A key of a bucket whose cooldown has ended just served: the quota is back. Clearing the bucket's
+ * cooldown (audited once) tells the keeper it need not try the bucket's reset with a probe.
+ */
+async function reopenBucket(
+  tx: Tx,
+  context: {
+    keyId: number;
+    provider: string;
+    bucketId: number;
+    tripleId: number;
+    at: Date;
+    input: OutcomeInput;
+  },
+): Promise<void> {
+  const reopened = await tx
+    .update(quotaBuckets)
+    .set({ cooldownUntil: null, cooldownReason: null, updatedAt: context.at })
+    .where(and(eq(quotaBuckets.id, context.bucketId), lte(quotaBuckets.cooldownUntil, context.at)))
+    .returning({ name: quotaBuckets.name });
+  if (!reopened[0]) return;
+  await tx.insert(stateChanges).values({
+    scope: 'bucket',
+    subject: `${context.provider}/${reopened[0].name}`,
+    keyId: context.keyId,
+    tripleId: context.tripleId,
+    fromState: 'cooldown',
+    toState: 'active',
+    reason: null,
+    evidence: { message: 'a key of the bucket succeeded after its reset' },
+    actor: context.input.actor,
+    createdAt: context.at,
   });
 }
 
@@ -119,6 +164,7 @@ async function applyEffect(
   context: {
     keyId: number;
     provider: string;
+    bucketId: number | null;
     tripleId: number;
     next: TripleSnapshot;
     at: Date;
@@ -169,20 +215,33 @@ async function applyEffect(
       return;
     }
     case 'bucket': {
-      const [key] = await tx.select({ bucketId: keys.bucketId }).from(keys).where(eq(keys.id, context.keyId));
-      if (!key?.bucketId) return;
-      // Only extend a bucket's cooldown, and audit it once however many keys report the same quota.
+      // `transition` never answers bucket for a key outside one; a key moved out meanwhile has no bucket.
+      if (context.bucketId === null || until === null) return;
+      // Only extend a bucket's cooldown, and audit it once however many keys report the same quota: the
+      // other keys of the bucket, in flight when it ran out, answer the same 429 a moment later with a
+      // reset a few ms apart — that is the same cooldown, not a new one.
       const cooled = await tx
         .update(quotaBuckets)
         .set({ cooldownUntil: until, cooldownReason: effect.reason, updatedAt: context.at })
         .where(
           and(
-            eq(quotaBuckets.id, key.bucketId),
-            sql`(${quotaBuckets.cooldownUntil} is null or ${quotaBuckets.cooldownUntil} < ${until ?? context.at})`,
+            eq(quotaBuckets.id, context.bucketId),
+            sql`(${quotaBuckets.cooldownUntil} is null or ${quotaBuckets.cooldownUntil} <= ${context.at}
+              or ${quotaBuckets.cooldownUntil} < ${new Date(until.getTime() - SAME_RESET_MS)})`,
           ),
         )
         .returning({ name: quotaBuckets.name });
-      if (cooled[0]) await audit('bucket', `${context.provider}/${cooled[0].name}`, 'cooldown', {});
+      if (cooled[0]) {
+        const outcome = context.input.outcome;
+        const evidence =
+          outcome.kind === 'failure'
+            ? {
+                message: outcome.classification.message,
+                ...(outcome.status === undefined ? {} : { status: outcome.status }),
+              }
+            : {};
+        await audit('bucket', `${context.provider}/${cooled[0].name}`, 'cooldown', evidence);
+      }
       return;
     }
     case 'provider': {

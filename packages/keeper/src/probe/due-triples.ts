@@ -47,10 +47,10 @@ export async function selectDueTriples(db: Db, query: DueQuery): Promise<DueTrip
       inArray(triples.state, ['untested', 'active']),
       and(inArray(triples.state, ['cooldown', 'no_quota']), lte(triples.cooldownUntil, at)),
     ) ?? sql`false`,
-    or(isNull(triples.nextProbeAt), lte(triples.nextProbeAt, at)) ?? sql`true`,
+    or(isNull(triples.nextProbeAt), lte(triples.nextProbeAt, at), bucketTrialDue(at)) ?? sql`true`,
   ];
   if (query.exclude && query.exclude.length > 0) conditions.push(notInArray(triples.id, [...query.exclude]));
-  return db
+  const rows = await db
     .select({
       tripleId: triples.id,
       keyId: triples.keyId,
@@ -60,6 +60,8 @@ export async function selectDueTriples(db: Db, query: DueQuery): Promise<DueTrip
       secret: keys.secret,
       proxyId: keys.proxyId,
       pinnedProxyUrl: proxies.url,
+      bucketId: keys.bucketId,
+      bucketUntil: quotaBuckets.cooldownUntil,
     })
     .from(triples)
     .innerJoin(keys, eq(keys.id, triples.keyId))
@@ -73,6 +75,38 @@ export async function selectDueTriples(db: Db, query: DueQuery): Promise<DueTrip
       asc(triples.id),
     )
     .limit(query.limit);
+  return oneTrialPerBucket(rows);
+}
+
+/**
+ * A bucket whose cooldown has ended but that no key of it has proved back yet (a success clears the
+ * cooldown): its keys wait while one of them tries — were they probed together, a quota still out
+ * would take a 429 from every key instead of one. The rest come in later batches.
+ */
+function oneTrialPerBucket(
+  rows: readonly (DueTriple & { bucketId: number | null; bucketUntil: Date | null })[],
+): DueTriple[] {
+  const trying = new Set<number>();
+  const due: DueTriple[] = [];
+  for (const { bucketId, bucketUntil, ...row } of rows) {
+    if (bucketId !== null && bucketUntil !== null) {
+      if (trying.has(bucketId)) continue;
+      trying.add(bucketId);
+    }
+    due.push(row);
+  }
+  return due;
+}
+
+/**
+ * When a bucket's cooldown ends, one of its keys is probed at once whatever its own schedule says, so
+ * the pool learns the quota is back (or not) from one call — unless a key of the bucket has already
+ * been probed since the reset.
+ */
+function bucketTrialDue(at: Date): SQL {
+  return sql`(${quotaBuckets.cooldownUntil} <= ${at} and not exists (
+    select 1 from ${triples} tried join ${keys} mate on mate.id = tried.key_id
+    where mate.bucket_id = ${quotaBuckets.id} and tried.last_probed_at >= ${quotaBuckets.cooldownUntil}))`;
 }
 
 /**

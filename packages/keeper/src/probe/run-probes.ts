@@ -82,6 +82,7 @@ export async function runProbeBatch(
   const probed = settled.filter((entry): entry is Probed => 'result' in entry);
 
   await insertProbeAttempts(deps, probed);
+  countProbes(deps, probed);
   const failingProviders = new Set(
     probed
       .filter((entry) => isCorrelatable(outcomeOf(entry.result.outcome)))
@@ -221,6 +222,15 @@ async function insertProbeAttempts(deps: KeeperDeps, probed: readonly Probed[]):
       createdAt: new Date(entry.at),
     }));
   if (rows.length > 0) await deps.database.db.insert(attempts).values(rows);
+}
+
+/** Every finished probe, spared or not (the keeper's own stop is not a probe result). */
+function countProbes(deps: KeeperDeps, probed: readonly Probed[]): void {
+  if (deps.metrics === undefined) return;
+  for (const entry of probed) {
+    const outcome = outcomeOf(entry.result.outcome);
+    if (outcome !== 'client_abort') deps.metrics.probe(entry.due.provider, outcome);
+  }
 }
 
 function outcomeOf(outcome: TripleOutcome): AttemptOutcome {

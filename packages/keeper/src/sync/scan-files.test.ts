@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('scanKeysDir', () => {
-  it('reads provider files and provider folders, naming buckets after files', async () => {
+  it('reads provider files and provider folders, naming buckets after folder files only', async () => {
     await writeFile(join(root, 'groq.txt'), 'gsk_key_number_one_01\n');
     await mkdir(join(root, 'gemini'));
     await writeFile(join(root, 'gemini', 'project-a.txt'), 'AIzaKeyNumberOne00001\nAIzaKeyNumberTwo00002\n');
@@ -25,7 +25,7 @@ describe('scanKeysDir', () => {
     ).toEqual([
       { provider: 'gemini', file: 'gemini/project-a.txt', bucket: 'project-a', count: 2 },
       { provider: 'gemini', file: 'gemini/project-b.txt', bucket: 'project-b', count: 1 },
-      { provider: 'groq', file: 'groq.txt', bucket: 'groq', count: 1 },
+      { provider: 'groq', file: 'groq.txt', bucket: null, count: 1 },
     ]);
   });
 

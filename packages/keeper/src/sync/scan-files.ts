@@ -3,12 +3,15 @@ import { basename, join, relative } from 'node:path';
 import { type KeyLine, type MalformedLine, parseKeyFile } from './key-file.js';
 import { type ParsedProxyFile, parseProxyFile } from './proxy-file.js';
 
-/** A key file as found on disk; `bucket` is the file's default quota bucket. */
+/**
+ * A key file as found on disk; `bucket` is the file's default quota bucket: the file's name inside a
+ * provider folder (`keys/gemini/project-a.txt` → `project-a`), none for a flat `keys/<provider>.txt`.
+ */
 export interface ScannedKeyFile {
   provider: string;
   /** Path relative to the keys directory, e.g. `gemini/project-a.txt`. */
   file: string;
-  bucket: string;
+  bucket: string | null;
   keys: KeyLine[];
   malformed: MalformedLine[];
 }
@@ -43,7 +46,10 @@ export async function scanKeysDir(keysDir: string): Promise<KeysScan> {
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.isFile() && isKeyFile(entry.name)) {
       const provider = entry.name.slice(0, -'.txt'.length);
-      await readKeyFile(scan, keysDir, join(keysDir, entry.name), provider, provider);
+      // A flat file is "my keys of this provider", not a claim that they share one quota: making it one
+      // bucket would let a single shared-quota 429 stop the whole provider. Buckets are asked for by
+      // folder files or `# bucket=`.
+      await readKeyFile(scan, keysDir, join(keysDir, entry.name), provider, null);
     } else if (entry.isDirectory()) {
       const provider = entry.name;
       const dir = join(keysDir, provider);
@@ -62,7 +68,13 @@ export async function scanKeysDir(keysDir: string): Promise<KeysScan> {
   return scan;
 }
 
-async function readKeyFile(scan: KeysScan, keysDir: string, path: string, provider: string, bucket: string) {
+async function readKeyFile(
+  scan: KeysScan,
+  keysDir: string,
+  path: string,
+  provider: string,
+  bucket: string | null,
+) {
   const file = relative(keysDir, path);
   try {
     const parsed = parseKeyFile(await readFile(path, 'utf8'));

@@ -81,14 +81,14 @@ describe.each(['postgres', 'pglite'] as const)('syncPool on %s', (driver) => {
         mask: maskKey(GROQ[0] ?? ''),
         source_file: 'groq.txt',
         source_line: 2,
-        bucket: 'groq',
+        bucket: null,
       },
       {
         fingerprint: fingerprintKey(GROQ[1] ?? ''),
         mask: maskKey(GROQ[1] ?? ''),
         source_file: 'groq.txt',
         source_line: 4,
-        bucket: 'groq',
+        bucket: null,
       },
     ]);
     expect(
@@ -113,6 +113,38 @@ describe.each(['postgres', 'pglite'] as const)('syncPool on %s', (driver) => {
       { name: 'gemini', type: 'gemini', enabled: true },
       { name: 'groq', type: 'openai_like', enabled: true },
     ]);
+  });
+
+  it('puts keys of a flat file in a bucket only by `# bucket=`, and moves a key between buckets as its line changes', async () => {
+    await fixture.write(
+      'keys/groq.txt',
+      `${GROQ[0]}\n${GROQ[1]} # bucket=org-1\n${GROQ[2]} # bucket=org-1\n`,
+    );
+    await syncPool(fixture.deps);
+    expect((await keyRows(fixture, 'groq')).map(({ bucket }) => bucket)).toEqual([null, 'org-1', 'org-1']);
+    const buckets = await fixture.query<{ n: number }>(
+      `select count(*)::int as n from quota_buckets where provider = 'groq'`,
+    );
+    expect(buckets[0]?.n).toBe(1);
+
+    await fixture.write(
+      'keys/groq.txt',
+      `${GROQ[0]} # bucket=org-2\n${GROQ[1]}\n${GROQ[2]} # bucket=org-1\n`,
+    );
+    await syncPool(fixture.deps);
+    expect((await keyRows(fixture, 'groq')).map(({ bucket }) => bucket)).toEqual(['org-2', null, 'org-1']);
+  });
+
+  it('gives each key its own quota under `quota_buckets: per_key`, except an explicit `# bucket=`', async () => {
+    fixture.setConfig({
+      providers: {
+        groq: { models: ['llama-a', 'llama-b'] },
+        gemini: { models: ['gemini-flash'], quota_buckets: 'per_key' },
+      },
+    });
+    await fixture.write('keys/gemini/project-a.txt', `${GEMINI[0]}\n${GEMINI[1]} # bucket=shared\n`);
+    await syncPool(fixture.deps);
+    expect((await keyRows(fixture, 'gemini')).map(({ bucket }) => bucket)).toEqual([null, 'shared']);
   });
 
   it('adds, replaces and removes keys as files change, keeping removed history, and restores a key that returns', async () => {
