@@ -89,7 +89,9 @@ function parseValue(text: string): number {
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) {
-    if (text === 'NaN') return Number.NaN;
+    // prom-client writes NaN as `Nan` (e.g. the event-loop lag before its first measurement);
+    // Prometheus parses floats case-insensitively, and so do we.
+    if (text.toLowerCase() === 'nan') return Number.NaN;
     throw new Error(`not a sample value: ${text}`);
   }
   return value;
