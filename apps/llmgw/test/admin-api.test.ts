@@ -10,6 +10,7 @@ import {
   sleep,
 } from './conductor-world.js';
 import { createSecretLedger, findLeaks, isEvent, newSecret } from './keeper-world.js';
+import { runCli } from './run-cli.js';
 import { eventually, type LlmgwProcess } from './spawn-llmgw.js';
 
 const ADMIN_TOKEN = 'admin-e2e-token-5f1c2a9b7d3e';
@@ -110,7 +111,10 @@ describe('admin API of a running llmgw gateway', () => {
         keeper: { present: boolean };
       };
       database: { target: string };
+      conductor: unknown;
     };
+    // Nothing in flight or queued between tests: the numbers come from the relay and the pool's queue.
+    expect(status.conductor).toEqual({ inflight: 0, queueDepth: 0 });
     expect(status.pool.providers).toEqual([
       expect.objectContaining({ provider: 'mock', triples: { active: 2, dead: 1 }, usable: 2 }),
     ]);
@@ -200,6 +204,26 @@ describe('admin API of a running llmgw gateway', () => {
     const served = await servedBy(8);
     expect(served).not.toContain(a);
     expect(w.upstream.calls().filter((call) => call.key === goodA && call.at >= disabledAt)).toEqual([]);
+  });
+
+  it('leaves a disabled key disabled on `llmgw keys reset`, and says it skipped it', async () => {
+    const w = world as ConductorWorld;
+    const a = idOf(goodA);
+    const reset = await runCli(['keys', 'reset', 'mock', '--key', String(a)], {
+      cwd: w.cwd,
+      env: { DATABASE_URL: w.databaseUrl },
+    });
+    ledger.extraOutput.push(reset.stdout, reset.stderr);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain(`skipped key ${a} of mock: it is disabled`);
+    expect(reset.stdout).not.toContain('to untested');
+    const states = await w.query<{ state: string }>('select state from triples where key_id = $1', [a]);
+    expect(states).toEqual([{ state: 'disabled' }]);
+    const audit = await w.query(
+      `select 1 from state_changes where key_id = $1 and reason = 'manual_reset' and actor = 'operator'`,
+      [a],
+    );
+    expect(audit).toEqual([]);
   });
 
   it('enables the key again: it is probed and serves again', async () => {

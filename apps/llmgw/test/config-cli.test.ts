@@ -92,6 +92,65 @@ describe('llmgw config validate', () => {
     );
   });
 
+  it('reports the problems of offline packages with file, line and YAML path, beside the config ones', async () => {
+    const cwd = withFile('gateway:\n  prot: 9000\n');
+    mkdirSync(join(cwd, 'config', 'offline'));
+    writeFileSync(
+      join(cwd, 'config', 'offline', 'faq.yaml'),
+      [
+        'answers:', //                    1
+        '  - match: hi', //               2
+        '    anwser: typo', //            3  unknown key (and answer missing, line 2)
+        '  - regex: "(unclosed"', //      4  invalid regex
+        '    answer: x', //               5
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(cwd, 'config', 'offline', 'vectors.yml'),
+      'embeddings:\n  - input: x\n    vector: [1, two]\n',
+    );
+    const run = await runCli(['config', 'validate'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('config/providers.yaml: 1 configuration problem:');
+    expect(run.stderr).toContain('config/providers.yaml:2 gateway.prot: unknown key "prot"');
+    expect(run.stderr).toContain('config/offline: 4 offline package problems:');
+    expect(run.stderr).toContain(
+      'config/offline/faq.yaml:3 answers[0].anwser: unknown key "anwser" (did you mean "answer"?)',
+    );
+    expect(run.stderr).toMatch(
+      /config\/offline\/faq\.yaml:4 answers\[1\]\.regex: invalid regular expression/,
+    );
+    expect(run.stderr).toMatch(/config\/offline\/vectors\.yml:3 embeddings\[0\]\.vector\[1\]: /);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(run.stdout).toBe('');
+  });
+
+  it('fails on a broken offline package even when the config itself is fine', async () => {
+    const cwd = withFile('providers:\n  groq: {}\n');
+    mkdirSync(join(cwd, 'config', 'offline'));
+    writeFileSync(join(cwd, 'config', 'offline', 'bad.yaml'), 'answers:\n  - answer: no matcher\n');
+    const run = await runCli(['config', 'validate'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /config\/offline: 1 offline package problem:\n {2}config\/offline\/bad\.yaml:2 answers\[0\]: needs one of match, contains or regex/,
+    );
+    expect(run.stdout).toBe('');
+  });
+
+  it('summarises valid offline packages after the config', async () => {
+    const cwd = withFile('providers:\n  groq: {}\n');
+    mkdirSync(join(cwd, 'config', 'offline'));
+    writeFileSync(
+      join(cwd, 'config', 'offline', 'faq.yaml'),
+      'answers:\n  - match: hi\n    answer: hello\nembeddings:\n  - input: x\n    vector: [1, 2]\n',
+    );
+    const run = await runCli(['config', 'validate'], { cwd });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('OK config/offline: 1 package, 1 answer, 1 embedding');
+  });
+
   it('reads ${VAR} from .env beside the config, the environment winning', async () => {
     const cwd = withFile(
       'providers:\n  vllm:\n    type: openai_like\n    base_url: ${VLLM_URL}\n    models: [m]\n',

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '@llmgw/core';
 import { parse as parseDotenv } from 'dotenv';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import {
   type Environment,
   environmentOverrides,
@@ -23,7 +22,7 @@ import {
   type LlmgwConfig,
   type ProviderConfig,
 } from './schema.js';
-import { fieldsOf, schemaAt, suggestKey } from './schema-walk.js';
+import { mapSchemaIssues } from './schema-issues.js';
 import { type ConfigDraft, validateRules } from './validator.js';
 import { findLine, firstLine, formatPath } from './yaml-lines.js';
 
@@ -140,7 +139,7 @@ export function checkConfigText(
   if (isPlainObject(merged)) merged.providers = expandProviders(merged.providers, fileIssues);
 
   const parsed = configSchema.safeParse(merged);
-  const schemaIssues = parsed.success ? [] : mapSchemaIssues(parsed.error.issues);
+  const schemaIssues = parsed.success ? [] : mapSchemaIssues(configSchema, parsed.error.issues);
   // A value whose ${VAR} is unset already has its problem; its schema complaint would only echo it.
   const substituted = new Set(fileIssues.map((issue) => formatPath(issue.path)));
   fileIssues.push(...schemaIssues.filter((issue) => !substituted.has(formatPath(issue.path))));
@@ -156,29 +155,6 @@ export function checkConfigText(
 
 function optionalLine(line: number | undefined): { line?: number } {
   return line === undefined ? {} : { line };
-}
-
-/**
- * zod's issues in the operator's words: one issue per unknown key (with a suggestion for typos), and
- * "missing" rather than "expected string, received undefined".
- */
-function mapSchemaIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] {
-  const result: RawIssue[] = [];
-  for (const issue of issues) {
-    const path = issue.path.filter((segment) => typeof segment !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys(fieldsOf(schemaAt(configSchema, path) ?? configSchema));
-      for (const key of issue.keys) {
-        const suggestion = suggestKey(key, known);
-        const hint = suggestion ? `did you mean "${suggestion}"?` : `known keys: ${known.join(', ')}`;
-        result.push({ path: [...path, key], message: `unknown key "${key}" (${hint})` });
-      }
-      continue;
-    }
-    const missing = /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
-    result.push({ path, message: missing ? `required but missing (expected ${missing[1]})` : issue.message });
-  }
-  return result;
 }
 
 /**

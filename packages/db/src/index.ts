@@ -59,7 +59,12 @@ export {
   windowStart,
 } from './pool/rate-window.js';
 export { type OutcomeInput, type OutcomeResult, recordTripleOutcome } from './pool/record-outcome.js';
-export { type ResetSelector, resetTriples } from './pool/reset-triples.js';
+export {
+  type ResetReport,
+  type ResetSelector,
+  resetTriples,
+  resetTriplesReport,
+} from './pool/reset-triples.js';
 export { type Readiness, readiness } from './readiness.js';
 export { describeDbError } from './safe-error.js';
 export {

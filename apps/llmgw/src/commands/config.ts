@@ -1,9 +1,12 @@
 import {
   checkConfig,
+  checkOfflinePackages,
   createProvider,
   type LlmgwConfig,
   loadConfig,
   modelGroupNames,
+  type OfflinePackages,
+  offlinePackagesDir,
   providerNames,
   readEnvironment,
   renderConfig,
@@ -63,13 +66,16 @@ Examples:
 
   config
     .command('validate')
-    .description('load and validate the config file; print every problem at once (exit 1 if any)')
+    .description(
+      'load and validate the config file and its offline packages; print every problem at once (exit 1 if any)',
+    )
     .addHelpText(
       'after',
       `
 Checks types and defaults, unknown keys (typos), \${VAR} references, model groups pointing at existing
 providers and models, proxy pools existing as <proxies-dir>/<pool>.txt, and gateway safety (auth tokens
-when binding beyond 127.0.0.1). Each problem is printed as  file:line path: message.
+when binding beyond 127.0.0.1), and the offline packages beside it (config/offline/*.yaml: entries,
+regexes, vector sizes). Each problem is printed as  file:line path: message.
 A missing file is only a warning: llmgw then runs on defaults with no providers.
 
 Examples:
@@ -79,15 +85,21 @@ Examples:
     .action(() => {
       const { config: file, proxiesDir } = globals();
       const report = checkConfig({ file, proxiesDir, env: readEnvironment() });
-      for (const warning of report.warnings) process.stderr.write(`warning: ${formatConfigIssue(warning)}\n`);
-      if (!report.config) {
-        const count = report.errors.length;
-        process.stderr.write(`${file}: ${count} configuration ${count === 1 ? 'problem' : 'problems'}:\n`);
-        for (const error of report.errors) process.stderr.write(`  ${formatConfigIssue(error)}\n`);
+      // Packages are checked whatever gateway.mode says: a broken one would stop the gateway the day
+      // the mode turns to auto or offline, and the config may not even load to tell the mode.
+      const offline = checkOfflinePackages(offlinePackagesDir(file));
+      for (const warning of [...report.warnings, ...offline.warnings])
+        process.stderr.write(`warning: ${formatConfigIssue(warning)}\n`);
+      const configProblems = report.config ? [] : report.errors;
+      printProblems(file, 'configuration', configProblems);
+      printProblems(offline.dir, 'offline package', offline.errors);
+      if (!report.config || offline.errors.length > 0) {
         process.exitCode = 1;
         return;
       }
       process.stdout.write(`OK ${file}: ${summary(report.config, report.warnings)}\n`);
+      if (offline.packages.files.length > 0)
+        process.stdout.write(`OK ${offline.dir}: ${offlineSummary(offline.packages)}\n`);
     });
 
   config
@@ -111,6 +123,23 @@ Examples:
       const loaded = loadConfig({ file, proxiesDir, env: readEnvironment() });
       process.stdout.write(renderConfig(loaded, { json: options.json }));
     });
+}
+
+/** `<where>: N <what> problems:` and each problem indented, on stderr; nothing when there are none. */
+function printProblems(where: string, what: string, problems: readonly ConfigIssue[]): void {
+  if (problems.length === 0) return;
+  const count = problems.length;
+  process.stderr.write(`${where}: ${count} ${what} ${count === 1 ? 'problem' : 'problems'}:\n`);
+  for (const problem of problems) process.stderr.write(`  ${formatConfigIssue(problem)}\n`);
+}
+
+function offlineSummary(packages: OfflinePackages): string {
+  const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  return [
+    plural(packages.files.length, 'package', 'packages'),
+    plural(packages.answers.length, 'answer', 'answers'),
+    plural(packages.embeddings.length, 'embedding', 'embeddings'),
+  ].join(', ');
 }
 
 function summary(config: LlmgwConfig, warnings: readonly ConfigIssue[]): string {

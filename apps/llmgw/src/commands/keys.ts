@@ -1,5 +1,5 @@
 import { LlmgwError } from '@llmgw/core';
-import { type Database, listStateChanges, listTriples, resetTriples } from '@llmgw/db';
+import { type Database, listStateChanges, listTriples, resetTriplesReport } from '@llmgw/db';
 import type { Command } from 'commander';
 import ms from 'ms';
 import { formatRelative, formatTable } from '../format/table.js';
@@ -88,7 +88,9 @@ export function registerKeysCommands(program: Command, globals: () => GlobalOpti
 
   keys
     .command('reset')
-    .description('start triples over as untested (closes a manual_reset breaker, revives dead keys)')
+    .description(
+      'start triples over as untested (closes a manual_reset breaker, revives dead keys; disabled keys stay as they are)',
+    )
     .argument('<provider>', 'provider name from config/providers.yaml')
     .option('--key <id>', 'only this key id (see `llmgw keys status`)')
     .option('--model <model>', 'only this model')
@@ -98,7 +100,7 @@ export function registerKeysCommands(program: Command, globals: () => GlobalOpti
     )
     .action((provider: string, options: { key?: string; model?: string }) =>
       withDatabase(globals(), async (database) => {
-        const changed = await resetTriples(
+        const { reset: changed, skippedDisabledKeys } = await resetTriplesReport(
           database.db,
           {
             provider,
@@ -107,11 +109,18 @@ export function registerKeysCommands(program: Command, globals: () => GlobalOpti
           },
           { now: Date.now(), actor: 'operator', why: 'manual_reset' },
         );
-        process.stdout.write(
-          changed === 0
-            ? `nothing to reset for ${provider}${options.key ? ` key ${options.key}` : ''}${options.model ? ` model ${options.model}` : ''}\n`
-            : `reset ${changed} triple${changed === 1 ? '' : 's'} of ${provider} to untested; the keeper probes them next\n`,
-        );
+        for (const keyId of skippedDisabledKeys) {
+          process.stdout.write(
+            `skipped key ${keyId} of ${provider}: it is disabled, and a reset leaves it so (enable it with POST /admin/keys/${keyId}/enable)\n`,
+          );
+        }
+        if (changed > 0 || skippedDisabledKeys.length === 0) {
+          process.stdout.write(
+            changed === 0
+              ? `nothing to reset for ${provider}${options.key ? ` key ${options.key}` : ''}${options.model ? ` model ${options.model}` : ''}\n`
+              : `reset ${changed} triple${changed === 1 ? '' : 's'} of ${provider} to untested; the keeper probes them next\n`,
+          );
+        }
       }),
     );
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/app-env.js';
-import { bearerToken, digest, matchesAny } from '../http/auth.js';
+import { bearerToken, digest, matchesAny, unauthorized } from '../http/auth.js';
 import { clientErrorResponse } from '../http/client-error.js';
 import { isLoopbackHost } from '../http/loopback.js';
 
@@ -89,17 +89,6 @@ function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function unauthorized(message: string): Response {
-  const response = clientErrorResponse({
-    status: 401,
-    message,
-    type: 'invalid_request_error',
-    code: 'invalid_api_key',
-  });
-  response.headers.set('www-authenticate', 'Bearer');
-  return response;
 }
 
 function forbidden(message: string, code: string): Response {

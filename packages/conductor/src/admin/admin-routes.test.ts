@@ -12,6 +12,7 @@ import {
   okJson,
   openTestDatabase,
 } from '../http/test-support.js';
+import { adminRoutes } from './admin-routes.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const CLIENT = 'client-token-0123456789abcdef';
@@ -219,6 +220,24 @@ describe('admin routes', () => {
     expect(status.database.target).not.toMatch(/postgres@|:\/\/[^/]*@/);
     expect(status.pool.totals.keys).toBe(2);
     expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("reports this replica's requests in flight and queued, read from the relay and the pool's gauge source", async () => {
+    const app = adminRoutes({
+      database: fixture.database,
+      adminTokens: [],
+      clientTokens: [],
+      host: '127.0.0.1',
+      keeperLockId: 1,
+      live: { relay: { inflight: () => 3 }, pool: { queueDepth: () => 7, forEachTriple() {} } },
+      now: Date.now,
+    });
+    const response = await app.request('http://127.0.0.1:8080/status', {
+      headers: { host: '127.0.0.1:8080' },
+    });
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as { conductor: unknown };
+    expect(status.conductor).toEqual({ inflight: 3, queueDepth: 7 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { LlmgwError, TRIPLE_STATES, type TripleState } from '@llmgw/core';
+import { LlmgwError } from '@llmgw/core';
 import {
   type Database,
   findKeyRef,
@@ -11,6 +11,7 @@ import {
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.js';
 import { clientErrorResponse } from '../http/client-error.js';
+import type { MetricSources } from '../metrics/gateway-metrics.js';
 import { adminAuth } from './admin-auth.js';
 import { parseCursor, parseKeyFilter, parseLimit, parsePositiveId } from './admin-query.js';
 import { buildAdminStatus } from './admin-status.js';
@@ -22,17 +23,13 @@ export interface AdminRoutesDeps {
   host: string;
   /** `keeper.leader_lock_id`: the status reports who holds it. */
   keeperLockId: number;
-  inflight: () => number;
+  /** In flight and queued now, read as `/metrics` reads them (the relay and the pool's gauge source). */
+  live: MetricSources;
   now: () => number;
 }
 
 /** Who the audit log names for changes made here. */
 export const ADMIN_ACTOR = 'admin';
-
-/** A reset leaves an operator's disable alone: enabling the key is the way back from `disabled`. */
-const RESETTABLE: TripleState[] = TRIPLE_STATES.filter(
-  (state) => state !== 'disabled' && state !== 'removed',
-);
 
 /**
  * The admin API (SPEC §7), mounted at `/admin`: the pool's status, its keys page by page, the one
@@ -58,7 +55,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
       await buildAdminStatus({
         database,
         keeperLockId: deps.keeperLockId,
-        inflight: deps.inflight,
+        live: deps.live,
         startedAt,
         now,
       }),
@@ -87,9 +84,10 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
       );
     }
     const model = c.req.query('model')?.trim() || undefined;
+    // resetTriples itself never touches a disabled key (should one be disabled since the check above).
     const reset = await resetTriples(
       database.db,
-      { provider: key.provider, keyId: key.keyId, states: RESETTABLE, ...(model ? { model } : {}) },
+      { provider: key.provider, keyId: key.keyId, ...(model ? { model } : {}) },
       { now: now(), actor: ADMIN_ACTOR, why: 'manual_reset' },
     );
     return c.json({ keyId: key.keyId, reset, key: await keyDetail(database, key.keyId, now) });

@@ -1,6 +1,7 @@
 import type { Database, PoolSummary, TrafficRates } from '@llmgw/db';
 import { poolSummary, trafficRates } from '@llmgw/db';
 import packageJson from '../../package.json' with { type: 'json' };
+import type { MetricSources } from '../metrics/gateway-metrics.js';
 
 /** The window of the request and error rates the status reports. */
 export const TRAFFIC_WINDOW_MS = 5 * 60_000;
@@ -11,7 +12,8 @@ export interface AdminStatus {
   /** The server's clock, so a dashboard can count cooldowns down without trusting the browser's. */
   serverTime: string;
   database: { kind: string; target: string };
-  conductor: { inflight: number };
+  /** This replica's load now: requests in flight upstream and requests waiting in the fair queue. */
+  conductor: { inflight: number; queueDepth: number };
   pool: PoolSummary;
   traffic: TrafficRates;
 }
@@ -19,7 +21,8 @@ export interface AdminStatus {
 export interface StatusSources {
   database: Database;
   keeperLockId: number;
-  inflight: () => number;
+  /** The same sources `/metrics` reads its inflight and queue-depth gauges from. */
+  live: MetricSources;
   startedAt: number;
   now: () => number;
 }
@@ -40,7 +43,10 @@ export async function buildAdminStatus(sources: StatusSources): Promise<AdminSta
     uptimeSeconds: Math.round((now - sources.startedAt) / 1000),
     serverTime: new Date(now).toISOString(),
     database: { kind: database.kind, target: withoutCredentials(database.target) },
-    conductor: { inflight: sources.inflight() },
+    conductor: {
+      inflight: sources.live.relay?.inflight() ?? 0,
+      queueDepth: sources.live.pool?.queueDepth() ?? 0,
+    },
     pool,
     traffic,
   };

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { adminRoutes } from '../admin/admin-routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { metricsRoutes } from '../metrics/metrics-route.js';
+import { poolGaugeSource } from '../pool/index.js';
 import { messagesRoutes, responsesRoutes } from '../surfaces/index.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
@@ -31,7 +32,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       clientTokens: config.gateway.auth_tokens,
       host: config.gateway.host,
       keeperLockId: config.keeper.leader_lock_id,
-      inflight: () => deps.relay.inflight(),
+      live: { relay: deps.relay, pool: poolGaugeSource(deps.pool) },
       now: deps.now ?? Date.now,
     }),
   );

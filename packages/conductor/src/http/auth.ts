@@ -64,7 +64,8 @@ export function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-function unauthorized(message: string): Response {
+/** 401 in OpenAI's shape, with `WWW-Authenticate: Bearer`: the refusal of a missing or unknown token. */
+export function unauthorized(message: string): Response {
   const response = clientErrorResponse({
     status: 401,
     message,

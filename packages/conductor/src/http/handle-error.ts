@@ -39,13 +39,28 @@ export function handleError(log: Logger) {
   };
 }
 
+/**
+ * Every route the conductor serves, for the 404 message: kept beside app.ts's mounts, so a route
+ * added there is listed here too.
+ */
+const SERVED_ROUTES = [
+  'POST /v1/chat/completions',
+  'POST /v1/embeddings',
+  'GET /v1/models',
+  'POST /v1/responses',
+  'POST /v1/messages',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  '/admin/* (status, keys, history)',
+  'GET /dashboard',
+] as const;
+
 /** Unknown paths answer like OpenAI does, and say what is served here. */
 export function handleNotFound(c: Context<AppEnv>): Response {
   return clientErrorResponse({
     status: 404,
-    message:
-      `No route for ${c.req.method} ${c.req.path}. This gateway serves POST /v1/chat/completions, ` +
-      'POST /v1/embeddings and GET /v1/models.',
+    message: `No route for ${c.req.method} ${c.req.path}. This gateway serves ${SERVED_ROUTES.join(', ')}.`,
     type: 'invalid_request_error',
     code: 'not_found',
   });

@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '@llmgw/core';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
-import type { PathSegment, RawIssue } from '../env.js';
-import { fieldsOf, schemaAt, suggestKey } from '../schema-walk.js';
+import type { PathSegment } from '../env.js';
+import { mapSchemaIssues } from '../schema-issues.js';
 import { findLine, firstLine, formatPath } from '../yaml-lines.js';
 import {
   type OfflineAnswerEntry,
@@ -144,7 +143,7 @@ function checkOne(file: string, text: string): CheckedFile {
   }
   const parsed = offlinePackageSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of mapIssues(parsed.error.issues)) {
+    for (const issue of mapSchemaIssues(offlinePackageSchema, parsed.error.issues)) {
       const line = lineAt(issue.path);
       result.errors.push({
         path: formatPath(issue.path),
@@ -173,26 +172,6 @@ function checkOne(file: string, text: string): CheckedFile {
       message: 'no answers and no embeddings: this package serves nothing',
       file,
     });
-  }
-  return result;
-}
-
-/** zod's issues in the operator's words, with "did you mean" for mistyped keys (as providers.yaml). */
-function mapIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] {
-  const result: RawIssue[] = [];
-  for (const issue of issues) {
-    const path = issue.path.filter((segment) => typeof segment !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys(fieldsOf(schemaAt(offlinePackageSchema, path) ?? offlinePackageSchema));
-      for (const key of issue.keys) {
-        const suggestion = suggestKey(key, known);
-        const hint = suggestion ? `did you mean "${suggestion}"?` : `known keys: ${known.join(', ')}`;
-        result.push({ path: [...path, key], message: `unknown key "${key}" (${hint})` });
-      }
-      continue;
-    }
-    const missing = /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
-    result.push({ path, message: missing ? `required but missing (expected ${missing[1]})` : issue.message });
   }
   return result;
 }

@@ -64,8 +64,15 @@ export async function putCachedResponse(
   ]);
 }
 
-/** Deletes expired entries; returns how many. */
+// Counted in the database: a large prune ships one row back, not one per entry.
+const PRUNE = `with gone as (delete from response_cache where expires_at <= $1 returning 1)
+  select count(*) as count from gone`;
+
+/**
+ * Deletes expired entries (those takeCachedResponse no longer serves); returns how many. The keeper's
+ * maintenance runs it on its schedule.
+ */
 export async function pruneCachedResponses(database: Database, now: Date): Promise<number> {
-  const rows = await database.query('delete from response_cache where expires_at <= $1 returning 1', [now]);
-  return rows.length;
+  const [row] = await database.query<{ count: string | number }>(PRUNE, [now]);
+  return Number(row?.count ?? 0);
 }

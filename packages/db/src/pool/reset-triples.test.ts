@@ -4,7 +4,7 @@ import type { Db } from '../database.js';
 import { migrateDatabase } from '../migrate-database.js';
 import { keys, providers, stateChanges, triples } from '../schema.js';
 import { DRIVERS, type DriverFixture } from '../test-drivers.js';
-import { resetTriples } from './reset-triples.js';
+import { resetTriples, resetTriplesReport } from './reset-triples.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 
@@ -78,5 +78,47 @@ describe('resetTriples', () => {
         { now: NOW, actor: 'operator', why: 'manual_reset' },
       ),
     ).toBe(0);
+  });
+
+  it('leaves every triple of a disabled key alone, naming the key, while resetting its enabled peers', async () => {
+    const [disabledKey, enabledKey] = await db
+      .insert(keys)
+      .values(
+        [2, 3].map((line) => ({
+          provider: 'groq',
+          fingerprint: `f${line}`,
+          secret: `s${line}`,
+          mask: `m${line}`,
+          sourceFile: 'groq.txt',
+          sourceLine: line,
+          disabled: line === 2,
+        })),
+      )
+      .returning();
+    const off = disabledKey?.id ?? 0;
+    const on = enabledKey?.id ?? 0;
+    await db.insert(triples).values([
+      { keyId: off, provider: 'groq', model: 'e', state: 'disabled' },
+      { keyId: off, provider: 'groq', model: 'f', state: 'disabled' },
+      { keyId: on, provider: 'groq', model: 'e', state: 'dead', reason: 'invalid_key' },
+    ]);
+
+    const report = await resetTriplesReport(
+      db,
+      { provider: 'groq', model: 'e' },
+      { now: NOW, actor: 'operator', why: 'manual_reset' },
+    );
+    expect(report).toEqual({ reset: 1, skippedDisabledKeys: [off] });
+    const left = await db.select().from(triples).where(eq(triples.keyId, off));
+    expect(left.map((row) => row.state)).toEqual(['disabled', 'disabled']);
+    const audit = await db.select().from(stateChanges).where(eq(stateChanges.keyId, off));
+    expect(audit).toEqual([]);
+    expect(
+      await resetTriplesReport(
+        db,
+        { provider: 'groq', keyId: off },
+        { now: NOW, actor: 'operator', why: 'manual_reset' },
+      ),
+    ).toEqual({ reset: 0, skippedDisabledKeys: [off] });
   });
 });

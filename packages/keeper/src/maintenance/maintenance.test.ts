@@ -1,3 +1,4 @@
+import { putCachedResponse } from '@llmgw/db';
 import { attempts, leases } from '@llmgw/db/schema';
 import { createTestUpstream, type TestUpstream } from '@llmgw/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,25 @@ describe('maintenance', () => {
       [busy.tripleId, new Date(now - 3 * DAY).toISOString(), new Date(now).toISOString()],
     );
 
+    for (const [hash, expiresAt] of [
+      ['cache-expired', now - 1_000],
+      ['cache-live', now + 60 * 60_000],
+    ] as const) {
+      await putCachedResponse(
+        fixture.database,
+        {
+          hash,
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          status: 200,
+          body: { id: hash },
+          chunks: null,
+          expiresAt: new Date(expiresAt),
+        },
+        new Date(now - DAY),
+      );
+    }
+
     const maintenance = startMaintenance(fixture.deps);
     const report = await maintenance.runNow();
     await maintenance.stop();
@@ -58,12 +78,14 @@ describe('maintenance', () => {
       leasesExpired: 2,
       slotsReturned: 3,
       rateWindowsDeleted: 1,
+      cacheDeleted: 1,
       vacuumed: ['triples', 'leases', 'rate_windows', 'attempts'],
     });
     const left = await fixture.query<{ count: string }>('select count(*) from attempts');
     expect(Number(left[0]?.count)).toBe(2);
     expect((await fixture.triple(busy.tripleId)).inflight).toBe(1);
     expect((await fixture.triple(idle.tripleId)).inflight).toBe(0);
+    expect(await fixture.query('select hash from response_cache')).toEqual([{ hash: 'cache-live' }]);
     const holders = await fixture.query<{ holder: string }>('select holder from leases');
     expect(holders).toEqual([{ holder: 'live-replica' }]);
     for (const event of ['attempts', 'leases', 'compact', 'vacuum']) {

@@ -1,4 +1,5 @@
 import { keeperSettings } from '@llmgw/config';
+import { pruneCachedResponses } from '@llmgw/db';
 import cron from 'node-cron';
 import type { KeeperDeps } from '../deps.js';
 
@@ -82,11 +83,7 @@ export async function runMaintenance(deps: KeeperDeps): Promise<MaintenanceRepor
     'delete from affinity where expires_at < $1',
     new Date(now),
   );
-  const cacheDeleted = await deleteReturning(
-    deps,
-    'delete from response_cache where expires_at < $1',
-    new Date(now),
-  );
+  const cacheDeleted = await pruneCachedResponses(deps.database, new Date(now));
   deps.log.info(
     { event: 'keeper.maintenance.compact', rateWindowsDeleted, affinityDeleted, cacheDeleted },
     'compacted windows, affinity and cache',
