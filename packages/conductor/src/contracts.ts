@@ -124,15 +124,35 @@ export interface RelayInput {
   requestId: string;
   /** Aborts when the client disconnects (or the request times out). */
   signal: AbortSignal;
+  /**
+   * The client's request in a provider's own API, sent instead of `body` by an attempt whose leased
+   * provider serves that API natively (`responses_api: true`); every other attempt uses `body`.
+   */
+  native?: NativeRequest;
+}
+
+/** A `/v1/responses` body as the client sent it; the relay only replaces `model` per attempt. */
+export interface NativeRequest {
+  kind: 'responses';
+  body: Record<string, unknown>;
 }
 
 /** Response headers the SPEC names: `x-llm-actual-provider`, `x-llm-attempts`, `x-llm-attempt-trail`… */
 export type RelayHeaders = Record<string, string>;
 
+/**
+ * `format` says the answer is in the native API of `RelayInput.native` (`responses`: a Response, or
+ * its event stream) and goes to the client as it is; absent, it is OpenAI chat (or embeddings).
+ */
 export type RelayResult =
-  | { kind: 'json'; status: number; body: unknown; headers: RelayHeaders }
-  /** SSE bytes, already framed (`data: …\n\n`, ending with `data: [DONE]`). */
-  | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: RelayHeaders }
+  | { kind: 'json'; status: number; body: unknown; headers: RelayHeaders; format?: NativeRequest['kind'] }
+  /** SSE bytes, already framed (`data: …\n\n`, ending with `data: [DONE]`; native: the upstream's events). */
+  | {
+      kind: 'stream';
+      body: ReadableStream<Uint8Array>;
+      headers: RelayHeaders;
+      format?: NativeRequest['kind'];
+    }
   | { kind: 'error'; error: ClientError; headers: RelayHeaders };
 
 export interface Relay {

@@ -231,6 +231,12 @@ export const providerSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('drop request parameters this provider does not support instead of refusing with 400'),
+  responses_api: z
+    .boolean()
+    .default(false)
+    .describe(
+      'openai_like only: the provider serves POST /responses, so /v1/responses reaches it unchanged instead of translated to chat',
+    ),
   timeouts: timeoutOverridesSchema.describe('per-provider overrides of the http timeouts'),
   oauth: oauthSchema.optional().describe('GigaChat OAuth token endpoint and scope'),
   ca_file: nonEmptyString('a file path')

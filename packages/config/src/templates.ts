@@ -43,6 +43,7 @@ const TEMPLATES: { readonly [K in TemplateName]: Omit<ProviderTemplate, 'name'> 
       auth: 'bearer',
       models: ['gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o'],
       embedding_models: ['text-embedding-3-small'],
+      responses_api: true,
       health: { probe_method: 'chat' },
     },
   },

@@ -12,6 +12,7 @@ import type {
   ChatCompletionRequest,
   EmbeddingsRequest,
   EmbeddingsResponse,
+  Usage,
 } from './openai-types.js';
 
 export type AuthScheme = 'bearer' | 'x-api-key' | 'x-goog-api-key' | 'oauth' | 'none';
@@ -84,6 +85,47 @@ export type UpstreamStreamError = LlmgwError & {
   readonly chunks: ChatCompletionChunk[];
 };
 
+/**
+ * The OpenAI Responses API served natively (`POST <base_url>/responses`), for providers configured with
+ * `responses_api: true`: the client's body goes out unchanged but for `model`, and the answer comes
+ * back as it was sent, read only for usage and for failures.
+ */
+export interface ResponsesApi {
+  buildRequest(ctx: CallContext, body: Record<string, unknown>): UpstreamRequest;
+  /** Only called on 2xx; throws an `LlmgwError` with a reason for a body that reports a failure. */
+  parseResponse(
+    status: number,
+    bodyText: string,
+  ): { body: Record<string, unknown>; usage: Usage | undefined };
+  createStreamParser(): ResponsesStreamParser;
+}
+
+/** What one read of a Responses stream gave. */
+export interface ResponsesStreamStep {
+  /** Whole SSE events for the client, framed as the upstream sent them ('' when none is complete yet). */
+  text: string;
+  /** The final event (`response.completed`/`response.incomplete`) came: the stream is over. */
+  complete: boolean;
+  /** The stream failed: an `error`/`response.failed` event, an unreadable event, or no final event. */
+  error?: UpstreamStreamError;
+  /** `text` already ends with the upstream's own error events, so nothing needs adding for the client. */
+  reported?: boolean;
+}
+
+/** Reads a Responses event stream without changing it. After `complete` or `error`, it reads no more. */
+export interface ResponsesStreamParser {
+  push(data: Uint8Array | string): ResponsesStreamStep;
+  /** The body ended: what was pending, and an error unless the final event had come. */
+  end(): ResponsesStreamStep;
+  /** In chat terms (prompt/completion/cached), from the final event's Response. */
+  usage(): Usage | undefined;
+  /**
+   * Events that end a stream broken on our side (a cut socket, a timeout): `error`, then
+   * `response.failed` with the Response `response.created` announced, numbered after the last event.
+   */
+  failureEvents(error: { code: string; message: string }): string;
+}
+
 export interface ProviderAdapter {
   type: ProviderType;
   features: ProviderFeatures;
@@ -97,6 +139,8 @@ export interface ProviderAdapter {
   createStreamParser(ctx: StreamContext): StreamParser;
   buildEmbeddingsRequest?(ctx: CallContext, body: EmbeddingsRequest): UpstreamRequest;
   parseEmbeddingsResponse?(bodyText: string, model: string): EmbeddingsResponse;
+  /** The native Responses API; absent = `/v1/responses` is always translated to chat for this type. */
+  responses?: ResponsesApi;
   buildModelsRequest(ctx: CallContext): UpstreamRequest;
   parseModelsResponse(bodyText: string): string[];
   /** The cheapest call that proves the triple works: a 1-token chat, or the models list. */

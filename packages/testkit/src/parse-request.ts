@@ -2,6 +2,7 @@ import { parseAnthropicCall } from './anthropic.js';
 import { parseGeminiCall } from './gemini.js';
 import { parseGigaChatCall } from './gigachat.js';
 import { parseOpenAiCall } from './openai.js';
+import { openAiResponsesDialect, parseResponsesCall } from './openai-responses.js';
 import type { Route } from './route.js';
 import type { ParsedCall } from './wire.js';
 
@@ -32,6 +33,7 @@ export function parseRequest(route: Route, text: string): { call: ParsedCall; va
     call = parseGeminiCall(route.operation, route.pathModel, route.action, route.sse, fields);
   else if (provider === 'anthropic') call = parseAnthropicCall(route.operation, fields, route.pathModel);
   else if (provider === 'gigachat') call = parseGigaChatCall(route.operation, fields, route.pathModel);
+  else if (route.dialect === openAiResponsesDialect) call = parseResponsesCall(route.operation, fields);
   else call = parseOpenAiCall(route.operation, fields, route.pathModel);
   // A body that parses but breaks its format's rules is refused too, with the rule it broke.
   return { call, valid: body !== undefined && call.problem === undefined };

@@ -4,6 +4,7 @@ import { geminiCompatDialect, geminiDialect, geminiOperation } from './gemini.js
 import type { TokenStore } from './gigachat.js';
 import { gigaChatDialect } from './gigachat.js';
 import { openAiDialect } from './openai.js';
+import { openAiResponsesDialect } from './openai-responses.js';
 import type { Dialect, Operation } from './wire.js';
 
 export type Route =
@@ -42,6 +43,8 @@ function bearerOf(headers: IncomingHttpHeaders): string {
 /** OpenAI-style suffixes, shared by every OpenAI-compatible prefix and by GigaChat. */
 function openAiOperation(path: string): { operation: Operation; pathModel: string } | undefined {
   if (path.endsWith('/chat/completions')) return { operation: 'chat', pathModel: '' };
+  // The Responses API: a chat call in its own wire format (see openai-responses.ts).
+  if (path.endsWith('/v1/responses')) return { operation: 'chat', pathModel: '' };
   if (path.endsWith('/embeddings')) return { operation: 'embeddings', pathModel: '' };
   if (path.endsWith('/tokens/count')) return { operation: 'count_tokens', pathModel: '' };
   if (path.endsWith('/models')) return { operation: 'models', pathModel: '' };
@@ -127,7 +130,11 @@ export function matchRoute(
   if (found === undefined || found.operation === 'count_tokens') return { kind: 'none' };
   return {
     kind: 'api',
-    dialect: path.includes('/v1beta/openai/') ? geminiCompatDialect : openAiDialect,
+    dialect: path.endsWith('/v1/responses')
+      ? openAiResponsesDialect
+      : path.includes('/v1beta/openai/')
+        ? geminiCompatDialect
+        : openAiDialect,
     ...found,
     key: bearer,
     action: '',

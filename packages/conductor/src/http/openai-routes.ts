@@ -2,7 +2,14 @@ import { type LlmgwConfig, modelGroupNames, providerNames, providerSettings } fr
 import { type Context, Hono } from 'hono';
 import { type CacheTicket, lookupCache } from '../cache/serve-cached.js';
 import { relayOrJoin } from '../coalesce/relay-or-join.js';
-import type { Candidate, Pool, RelayResult } from '../contracts.js';
+import type {
+  Candidate,
+  CandidateTiers,
+  NativeRequest,
+  Pool,
+  RelayInput,
+  RelayResult,
+} from '../contracts.js';
 import { answerOffline, offlineMayAnswer } from '../offline/serve-offline.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
@@ -39,6 +46,7 @@ export async function relayParsedRequest(
   deps: AppDeps,
   operation: Operation,
   request: ParsedRequest,
+  native?: NativeRequest,
 ): Promise<RelayResult> {
   const { body, model, stream } = request;
   const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
@@ -58,8 +66,7 @@ export async function relayParsedRequest(
     return standIn ?? { kind: 'error', error: resolved.error, headers: {} };
   }
 
-  // Identical deterministic requests in flight share one call (gateway.coalescing; off by default).
-  const result = await relayOrJoin(deps, onlyProvider, {
+  const input: RelayInput = {
     operation,
     body,
     tiers: resolved.tiers,
@@ -68,7 +75,16 @@ export async function relayParsedRequest(
     // Aborts when the client disconnects; the relay adds gateway.request_timeout itself, so it can
     // tell a client that left (no penalty) from a request over its budget (504).
     signal: clientSignal(c),
-  });
+  };
+  // Identical deterministic requests in flight share one call (gateway.coalescing; off by default);
+  // a request that may be answered in its native format shares nothing with a chat one.
+  let result: RelayResult;
+  if (native === undefined || !mayServeNatively(deps.config, resolved.tiers)) {
+    result = await relayOrJoin(deps, onlyProvider, input);
+  } else {
+    input.native = native;
+    result = await deps.relay.relay(input);
+  }
   const requestId = c.get('requestId');
   if (result.headers['x-request-id'] === undefined) result.headers['x-request-id'] = requestId;
   c.set('responseTagged', true);
@@ -89,7 +105,16 @@ export async function relayParsedRequest(
           relayHeaders: result.headers,
         }) ?? result)
       : result;
-  return cacheTicket === undefined ? answered : cacheTicket.finish(answered);
+  // The cache holds chat answers only: a native one is never stored under a chat request's key.
+  const chatAnswer = answered.kind === 'error' || answered.format === undefined;
+  return cacheTicket === undefined || !chatAnswer ? answered : cacheTicket.finish(answered);
+}
+
+/** Some candidate serves the client's API natively (`responses_api`), so the answer may be native. */
+function mayServeNatively(config: LlmgwConfig, tiers: CandidateTiers): boolean {
+  return tiers.some((tier) =>
+    tier.some((candidate) => providerSettings(config, candidate.provider).responses_api),
+  );
 }
 
 /**

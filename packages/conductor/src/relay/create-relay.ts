@@ -3,6 +3,7 @@ import type { Lease, LeaseRefusal, Relay, RelayInput, RelayResult } from '../con
 import { createRequestAbort, type RequestAbort } from './abort.js';
 import { describeError } from './attempt-end.js';
 import { attemptJson } from './attempt-json.js';
+import { attemptNative, nativeApiFor } from './attempt-native.js';
 import type { AttemptStep } from './attempt-step.js';
 import { attemptStream } from './attempt-stream.js';
 import { servableCandidates } from './candidates.js';
@@ -108,10 +109,15 @@ async function runTiers(
       }
       journey.begin(leased);
       const ctx = { deps, input, journey, lease: leased, abort: abort.forAttempt() };
+      // Per attempt: the leased provider may serve the client's own API (`RelayInput.native`).
+      const nativeApi =
+        input.native === undefined ? undefined : nativeApiFor(deps.config, leased.provider, input.native);
       const step: AttemptStep =
-        input.stream && input.operation === 'chat'
-          ? await attemptStream(ctx, finish)
-          : await attemptJson(ctx);
+        nativeApi !== undefined && input.native !== undefined
+          ? await attemptNative(ctx, nativeApi, input.native, finish)
+          : input.stream && input.operation === 'chat'
+            ? await attemptStream(ctx, finish)
+            : await attemptJson(ctx);
       if (step.kind === 'done') {
         if (affinity !== null && step.result.kind !== 'error') affinity.served(leased, step.result.headers);
         return { result: step.result, streaming: step.streaming };

@@ -7,6 +7,7 @@ import {
   buildProbeRequest,
 } from './request.js';
 import { parseChatResponse, parseEmbeddingsResponse, parseModelsResponse } from './response.js';
+import { openAiResponsesApi } from './responses.js';
 import { createStreamParser } from './stream.js';
 
 export { openAiLikeDefaults } from './config.js';
@@ -28,6 +29,7 @@ export const openAiLikeAdapter: ProviderAdapter = {
   createStreamParser,
   buildEmbeddingsRequest,
   parseEmbeddingsResponse,
+  responses: openAiResponsesApi,
   buildModelsRequest,
   parseModelsResponse,
   buildProbeRequest,

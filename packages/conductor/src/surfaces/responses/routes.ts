@@ -12,10 +12,15 @@ import { createResponsesStreamTranslator } from './stream-translator.js';
 const surface: Surface<ResponsesChatRequest> = {
   translate: (body) => mapResponsesRequest(body),
   chatOf: (plan) => plan.chat,
+  nativeOf: (body) => ({ kind: 'responses', body }),
   errorResponse: responsesErrorResponse,
 };
 
-/** `POST /v1/responses` (OpenAI Responses API), translated to chat and relayed like chat completions. */
+/**
+ * `POST /v1/responses` (OpenAI Responses API), relayed like chat completions: each attempt either
+ * passes the body through to a provider that serves the API (`responses_api: true`) or sends its
+ * chat translation; the answer comes back as sent, or translated back, accordingly.
+ */
 export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.post('/responses', (c) => createResponse(c, deps));
@@ -48,12 +53,14 @@ async function createResponse(c: Context<AppEnv>, deps: AppDeps): Promise<Respon
     case 'error':
       return responsesErrorResponse(result.error, result.headers);
     case 'json':
+      if (result.format === 'responses') return jsonResponse(result.body, result.status, result.headers);
       return jsonResponse(
         mapChatCompletion(result.body as ChatCompletion, plan.echo),
         result.status,
         result.headers,
       );
     case 'stream':
+      if (result.format === 'responses') return sseResponse(result.body, result.headers);
       return sseResponse(
         translateChatStream(result.body, createResponsesStreamTranslator(plan.echo, plan.chat.model)),
         result.headers,

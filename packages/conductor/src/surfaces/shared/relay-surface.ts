@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { ClientError, RelayResult } from '../../contracts.js';
+import type { ClientError, NativeRequest, RelayResult } from '../../contracts.js';
 import type { AppDeps } from '../../http/app-deps.js';
 import type { AppEnv } from '../../http/app-env.js';
 import { readBody } from '../../http/body-limit.js';
@@ -12,6 +12,8 @@ export interface Surface<Plan> {
   /** Throws a request error (see fields.ts) for what cannot be translated. */
   translate(body: Fields, c: Context<AppEnv>): Plan;
   chatOf(plan: Plan): ParsedRequest;
+  /** The client's body for providers that serve this API natively (absent: always translated). */
+  nativeOf?(body: Fields): NativeRequest;
   errorResponse(error: ClientError, headers: Record<string, string>): Response;
 }
 
@@ -31,13 +33,17 @@ export async function relayThroughSurface<Plan>(
   const read = await readBody(c, deps.config.gateway.body_limit);
   if (!read.ok) return { kind: 'refused', response: surface.errorResponse(read.error, {}) };
   let plan: Plan;
+  let body: Fields;
   try {
-    plan = surface.translate(parseJsonObject(read.text), c);
+    body = parseJsonObject(read.text);
+    plan = surface.translate(body, c);
   } catch (error) {
     if (!isRequestError(error)) throw error;
     return { kind: 'refused', response: surface.errorResponse(toClientError(error), {}) };
   }
-  const result = await relayParsedRequest(c, deps, 'chat', surface.chatOf(plan));
+  // Still translated first: any attempt may land on a provider that only speaks chat.
+  const native = surface.nativeOf?.(body);
+  const result = await relayParsedRequest(c, deps, 'chat', surface.chatOf(plan), native);
   return { kind: 'relayed', plan, result };
 }
 

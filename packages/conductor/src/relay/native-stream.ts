@@ -1,0 +1,151 @@
+import type { UpstreamResponse } from '@llmgw/http';
+import type { ResponsesStreamParser, Usage } from '@llmgw/providers';
+import type { AttemptAbort } from './abort.js';
+import type { AttemptEnd } from './attempt-end.js';
+
+/** The next piece of a native stream for the client: events, the proper end, or a break. */
+export type NativePull =
+  | { kind: 'events'; text: string }
+  | { kind: 'end'; text: string }
+  /** `reported`: `text` already ends with the upstream's own error events. */
+  | { kind: 'broken'; text: string; error: unknown; reported: boolean };
+
+export interface NativeSource {
+  /** Reads until at least one whole event is ready, the stream ends, or it breaks. */
+  next(): Promise<NativePull>;
+  usage(): Usage | undefined;
+  /** The events that close a stream broken on our side, in the native format. */
+  failureEvents(error: { code: string; message: string }): string;
+  /** Stops reading and lets go of the socket. */
+  close(): Promise<void>;
+}
+
+/** An upstream's native event stream, read by the adapter's parser (which passes events through). */
+export function createNativeSource(response: UpstreamResponse, parser: ResponsesStreamParser): NativeSource {
+  const iterator = response.body[Symbol.asyncIterator]();
+  let finished = false;
+
+  // After the final event the upstream closes on its own: read to that end so the socket is reused.
+  const drain = async () => {
+    try {
+      for (;;) if ((await iterator.next()).done) return;
+    } catch {
+      // The answer is complete; whatever happens to the rest of the body is nobody's concern.
+    }
+  };
+
+  return {
+    async next() {
+      if (finished) return { kind: 'end', text: '' };
+      try {
+        for (;;) {
+          const read = await iterator.next();
+          const step = read.done ? parser.end() : parser.push(read.value);
+          if (step.error !== undefined) {
+            finished = true;
+            return { kind: 'broken', text: step.text, error: step.error, reported: step.reported === true };
+          }
+          if (step.complete) {
+            finished = true;
+            if (!read.done) void drain();
+            return { kind: 'end', text: step.text };
+          }
+          if (step.text !== '') return { kind: 'events', text: step.text };
+        }
+      } catch (error) {
+        finished = true;
+        return { kind: 'broken', text: '', error, reported: false };
+      }
+    },
+    usage: () => parser.usage(),
+    failureEvents: (error) => parser.failureEvents(error),
+    async close() {
+      finished = true;
+      // Ending the iteration early destroys the body and its socket (see UpstreamResponse.body).
+      await iterator.return?.().catch(() => undefined);
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+export interface NativeSseBodyOptions {
+  source: NativeSource;
+  /** Events read while deciding that the attempt had started (the first byte). */
+  first: NativePull;
+  abort: AttemptAbort;
+  /** Called exactly once, however the stream ends: the proper end, a break, or the client leaving. */
+  onEnd(end: AttemptEnd): void;
+  judge(error: unknown): AttemptEnd;
+}
+
+/**
+ * The client's body for a native stream: the upstream's events as they arrive, pull-based like the
+ * chat body (a slow client slows the upstream read). A break after the first byte ends with the
+ * format's error events (the upstream's own when it sent them), never a silent clean end.
+ */
+export function createNativeSseBody(options: NativeSseBodyOptions): ReadableStream<Uint8Array> {
+  const { source, abort } = options;
+  let pending: NativePull | undefined = options.first;
+  let ended = false;
+
+  const end = (result: AttemptEnd) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(result);
+  };
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      // A client that leaves (or a request out of time) while nobody is pulling must still free the lease.
+      abort.signal.addEventListener(
+        'abort',
+        () => {
+          if (ended) return;
+          const result = options.judge(abort.signal.reason);
+          void source.close();
+          end(result);
+          try {
+            if (result.kind !== 'aborted' || result.cause !== 'client') {
+              controller.enqueue(encoder.encode(source.failureEvents(failureOf(result))));
+            }
+            controller.close();
+          } catch {
+            // Already cancelled by the consumer: nothing left to tell.
+          }
+        },
+        { once: true },
+      );
+    },
+    async pull(controller) {
+      const pull = pending ?? (await source.next());
+      pending = undefined;
+      if (ended) return;
+      let text = pull.text;
+      if (pull.kind === 'end') {
+        end({ kind: 'ok', status: 200, usage: source.usage() });
+      } else if (pull.kind === 'broken') {
+        const result = options.judge(pull.error);
+        end(result);
+        if (!pull.reported) text += source.failureEvents(failureOf(result));
+      }
+      if (text !== '') controller.enqueue(encoder.encode(text));
+      if (pull.kind !== 'events') controller.close();
+    },
+    cancel() {
+      abort.abort('client');
+    },
+  });
+}
+
+/** The same words the chat stream's error event uses. */
+function failureOf(result: AttemptEnd): { code: string; message: string } {
+  if (result.kind === 'failure') {
+    return {
+      code: result.classification.reason,
+      message: `upstream stream failed: ${result.classification.message}`,
+    };
+  }
+  if (result.kind === 'aborted') return { code: 'request_timeout', message: 'request timed out' };
+  return { code: 'internal_error', message: 'internal gateway error' };
+}
