@@ -225,7 +225,7 @@ describe('llmgw stats', () => {
       );
       expect(lines.find((line) => line.startsWith('mock '))).toMatch(/invalid_key 1$/);
       expect(run.stdout).toContain('cached-token share per provider (cached / prompt tokens)');
-      expect(lines.find((line) => /^scripted\s+4,000\s+1,000\s+25\.0%$/.test(line))).toBeDefined();
+      expect(lines).toContainEqual(expect.stringMatching(/^scripted\s+4,000\s+1,000\s+25\.0%$/));
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest, EmbeddingsRequest, ProviderAdapter, Usage } from '@llmgw/providers';
-import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
+import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
-import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
+import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
 
 interface Parsed {
   body: unknown;
@@ -18,11 +18,7 @@ export async function attemptJson(ctx: AttemptContext): Promise<AttemptStep> {
   let end: AttemptEnd;
   let parsed: Parsed | undefined;
   try {
-    target = upstreamTarget(deps.config, lease.provider, {
-      id: lease.keyId,
-      secret: lease.secret,
-      pinnedProxyUrl: lease.pinnedProxyUrl,
-    });
+    target = leaseTarget(ctx);
     const { adapter } = target;
     const call = await sendUpstream(deps.upstream, target, (call) => buildRequest(adapter, ctx, call), {
       signal: abort.signal,

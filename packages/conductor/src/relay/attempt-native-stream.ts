@@ -1,13 +1,14 @@
 import type { ResponsesApi } from '@llmgw/providers';
-import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
+import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
-import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
+import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
 import {
   createNativeSource,
   createNativeSseBody,
   type NativePull,
   type NativeSource,
 } from './native-stream.js';
+import { settleStreamEnd } from './stream-end.js';
 
 /**
  * One native stream attempt, under the chat stream's rules: until the first whole event is ready
@@ -37,11 +38,7 @@ export async function attemptNativeStream(
   abort.armFirstByte(firstByteTimeoutMs);
   let first: NativePull;
   try {
-    target = upstreamTarget(deps.config, lease.provider, {
-      id: lease.keyId,
-      secret: lease.secret,
-      pinnedProxyUrl: lease.pinnedProxyUrl,
-    });
+    target = leaseTarget(ctx);
     const call = await sendUpstream(deps.upstream, target, (call) => api.buildRequest(call, body), {
       signal: abort.signal,
       requestId: input.requestId,
@@ -68,23 +65,7 @@ export async function attemptNativeStream(
     first,
     abort,
     judge,
-    onEnd(end) {
-      abort.dispose();
-      ctx.journey.settle(lease, end, { startedAt, endedAt: deps.now(), ttfbMs, status });
-      if (end.kind === 'failure' || end.kind === 'internal') {
-        deps.log.warn(
-          {
-            event: 'relay.stream_broken',
-            requestId: input.requestId,
-            provider: lease.provider,
-            keyId: lease.keyId,
-            reason: end.kind === 'failure' ? end.classification.reason : 'internal',
-          },
-          'stream broke after the first byte; the client got an error event',
-        );
-      }
-      onEnd();
-    },
+    onEnd: settleStreamEnd(ctx, { startedAt, ttfbMs, status }, onEnd),
   });
   return {
     kind: 'done',

@@ -1,10 +1,10 @@
 import { type LlmgwConfig, providerSettings } from '@llmgw/config';
 import { adapterFor, type ResponsesApi, type Usage } from '@llmgw/providers';
-import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
+import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import type { NativeRequest } from '../contracts.js';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
 import { attemptNativeStream } from './attempt-native-stream.js';
-import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
+import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
 
 /**
  * The native API a leased provider serves for this request, or undefined (then the attempt is chat).
@@ -44,11 +44,7 @@ async function attemptNativeJson(
   let end: AttemptEnd;
   let answer: { body: Record<string, unknown>; usage: Usage | undefined } | undefined;
   try {
-    target = upstreamTarget(deps.config, lease.provider, {
-      id: lease.keyId,
-      secret: lease.secret,
-      pinnedProxyUrl: lease.pinnedProxyUrl,
-    });
+    target = leaseTarget(ctx);
     const call = await sendUpstream(deps.upstream, target, (call) => api.buildRequest(call, body), {
       signal: abort.signal,
       requestId: input.requestId,

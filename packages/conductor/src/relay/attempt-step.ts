@@ -1,4 +1,5 @@
 import type { Classification, FailureReason } from '@llmgw/core';
+import { type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
 import type { Lease, RelayInput, RelayResult } from '../contracts.js';
 import type { AttemptAbort } from './abort.js';
 import { type AttemptEnd, describeError } from './attempt-end.js';
@@ -59,4 +60,14 @@ export function stepAfter(ctx: AttemptContext, end: Exclude<AttemptEnd, { kind: 
       return { kind: 'failover', classification };
     }
   }
+}
+
+/** Where the leased key's call goes: its provider's settings, the key's secret and pinned proxy. */
+export function leaseTarget(ctx: AttemptContext): UpstreamTarget {
+  const { lease } = ctx;
+  return upstreamTarget(ctx.deps.config, lease.provider, {
+    id: lease.keyId,
+    secret: lease.secret,
+    pinnedProxyUrl: lease.pinnedProxyUrl,
+  });
 }

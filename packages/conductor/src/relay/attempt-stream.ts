@@ -1,8 +1,9 @@
 import type { ChatCompletionRequest, ProviderAdapter } from '@llmgw/providers';
-import { sendUpstream, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
+import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
-import { type AttemptContext, type AttemptStep, stepAfter } from './attempt-step.js';
+import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
 import { createSseBody } from './sse-body.js';
+import { settleStreamEnd } from './stream-end.js';
 import { createStreamSource, type StreamPull, type StreamSource } from './stream-source.js';
 
 /**
@@ -28,11 +29,7 @@ export async function attemptStream(ctx: AttemptContext, onEnd: () => void): Pro
   abort.armFirstByte(firstByteTimeoutMs);
   let first: StreamPull;
   try {
-    target = upstreamTarget(deps.config, lease.provider, {
-      id: lease.keyId,
-      secret: lease.secret,
-      pinnedProxyUrl: lease.pinnedProxyUrl,
-    });
+    target = leaseTarget(ctx);
     const { adapter } = target;
     const call = await sendUpstream(
       deps.upstream,
@@ -67,23 +64,7 @@ export async function attemptStream(ctx: AttemptContext, onEnd: () => void): Pro
     first,
     abort,
     judge,
-    onEnd(end) {
-      abort.dispose();
-      ctx.journey.settle(lease, end, { startedAt, endedAt: deps.now(), ttfbMs, status });
-      if (end.kind === 'failure' || end.kind === 'internal') {
-        deps.log.warn(
-          {
-            event: 'relay.stream_broken',
-            requestId: input.requestId,
-            provider: lease.provider,
-            keyId: lease.keyId,
-            reason: end.kind === 'failure' ? end.classification.reason : 'internal',
-          },
-          'stream broke after the first byte; the client got an error event',
-        );
-      }
-      onEnd();
-    },
+    onEnd: settleStreamEnd(ctx, { startedAt, ttfbMs, status }, onEnd),
   });
   return { kind: 'done', result: { kind: 'stream', body, headers }, streaming: true };
 }
