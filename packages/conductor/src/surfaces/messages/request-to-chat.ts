@@ -7,6 +7,7 @@ import {
   missing,
   optionalNumber,
   requiredString,
+  screenFields,
   unsupported,
 } from '../shared/fields.js';
 
@@ -41,13 +42,7 @@ const REFUSED: Record<string, string> = {
  * error (400, Anthropic-shaped by the route) for what cannot be translated faithfully.
  */
 export function mapMessagesRequest(body: Fields): ParsedRequest {
-  for (const field of Object.keys(body)) {
-    const why = REFUSED[field];
-    if (why !== undefined && body[field] !== null && body[field] !== undefined) throw unsupported(field, why);
-    if (why === undefined && !KNOWN.has(field)) {
-      throw unsupported(field, 'it is not a Messages API parameter this gateway translates');
-    }
-  }
+  screenFields(body, KNOWN, REFUSED, 'Messages API');
   const model = requiredString(body, 'model', 'e.g. "claude-sonnet-4-5", "groq/llama-3.3-70b-versatile"');
   const maxTokens = optionalNumber(body, 'max_tokens');
   if (maxTokens === undefined) throw missing('max_tokens', 'the most tokens to generate, e.g. 1024');

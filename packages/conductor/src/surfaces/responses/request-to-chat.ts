@@ -7,6 +7,7 @@ import {
   missing,
   optionalNumber,
   requiredString,
+  screenFields,
   unsupported,
 } from '../shared/fields.js';
 
@@ -72,13 +73,7 @@ const REFUSED: Record<string, string> = {
  * adapter understands. Throws a request error (400) for what cannot be translated faithfully.
  */
 export function mapResponsesRequest(body: Fields): ResponsesChatRequest {
-  for (const field of Object.keys(body)) {
-    const why = REFUSED[field];
-    if (why !== undefined && body[field] !== null && body[field] !== undefined) throw unsupported(field, why);
-    if (why === undefined && !KNOWN.has(field)) {
-      throw unsupported(field, 'it is not a Responses API parameter this gateway translates');
-    }
-  }
+  screenFields(body, KNOWN, REFUSED, 'Responses API');
   if (body.background === true)
     throw unsupported('background', 'responses are not stored, so cannot run in the background');
 

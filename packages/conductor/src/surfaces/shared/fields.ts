@@ -83,3 +83,22 @@ export function requiredString(body: Fields, field: string, example: string): st
   if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'a non-empty string', value);
   return value.trim();
 }
+
+/**
+ * No silent drops (SPEC §7): every top-level field must be one the surface translates, and a known
+ * field it cannot honour is refused with its reason. `api` names the surface in the message.
+ */
+export function screenFields(
+  body: Fields,
+  known: ReadonlySet<string>,
+  refused: Readonly<Record<string, string>>,
+  api: string,
+): void {
+  for (const field of Object.keys(body)) {
+    const why = refused[field];
+    if (why !== undefined && body[field] !== null && body[field] !== undefined) throw unsupported(field, why);
+    if (why === undefined && !known.has(field)) {
+      throw unsupported(field, `it is not a ${api} parameter this gateway translates`);
+    }
+  }
+}
