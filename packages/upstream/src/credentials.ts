@@ -6,7 +6,8 @@ import { UpstreamCallError } from './upstream-call-error.js';
 
 /** Turns a key into what goes on the wire: the key itself, or an OAuth access token obtained with it. */
 export interface CredentialSource {
-  credentialFor(target: UpstreamTarget, signal?: AbortSignal): Promise<string>;
+  /** The secret itself for a static key (no promise on the hot path); a token fetch for OAuth. */
+  credentialFor(target: UpstreamTarget, signal?: AbortSignal): string | Promise<string>;
   /** A call was refused with `credential`: forget it so the next call refreshes (once, however many saw it). */
   invalidate(target: UpstreamTarget, credential: string): void;
 }
@@ -38,7 +39,7 @@ export function createCredentialSource(http: HttpClients, now: () => number = Da
     },
   });
   return {
-    async credentialFor(target, signal) {
+    credentialFor(target, signal) {
       if (target.settings.auth !== 'oauth') return target.secret;
       targets.set(target.secret, target);
       return tokens.getToken(target.keyId, target.secret, signal);

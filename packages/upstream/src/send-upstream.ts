@@ -31,24 +31,29 @@ export async function sendUpstream(
   options: { signal?: AbortSignal; requestId?: string; onDropped?: (parameter: string) => void } = {},
 ): Promise<UpstreamCall> {
   const started = deps.now();
+  const send = {
+    route: target.route,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(target.caFile ? { caFile: target.caFile } : {}),
+    ...(target.timeouts ? { timeouts: target.timeouts } : {}),
+  };
   for (let attempt = 1; ; attempt += 1) {
-    const credential = await withClassifiedTransport(target, deps, () =>
-      deps.credentials.credentialFor(target, options.signal),
-    );
-    const ctx: CallContext = {
-      settings: target.settings,
-      credential,
-      ...(options.requestId ? { requestId: options.requestId } : {}),
-      ...(options.onDropped ? { onDropped: options.onDropped } : {}),
-    };
-    const response = await withClassifiedTransport(target, deps, () =>
-      deps.http.send(build(ctx), {
-        route: target.route,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(target.caFile ? { caFile: target.caFile } : {}),
-        ...(target.timeouts ? { timeouts: target.timeouts } : {}),
-      }),
-    );
+    let credential: string;
+    let response: UpstreamResponse;
+    try {
+      // A static key is there already: no promise to wait on for the common case.
+      const pending = deps.credentials.credentialFor(target, options.signal);
+      credential = typeof pending === 'string' ? pending : await pending;
+      const ctx: CallContext = {
+        settings: target.settings,
+        credential,
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+        ...(options.onDropped ? { onDropped: options.onDropped } : {}),
+      };
+      response = await deps.http.send(build(ctx), send);
+    } catch (error) {
+      throw classifiedTransport(target, deps, error);
+    }
     if (response.status < 400) return { response, ttfbMs: deps.now() - started };
 
     const failure = await readFailure(response);
@@ -61,20 +66,10 @@ export async function sendUpstream(
   }
 }
 
-async function withClassifiedTransport<T>(
-  target: UpstreamTarget,
-  deps: UpstreamDeps,
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUpstreamCallError(error)) throw error;
-    if (isHttpTransportError(error)) {
-      throw classified(target, deps, { transport: error.transport, code: error.code });
-    }
-    throw error;
-  }
+/** A transport failure (the token call's or the call's) classified; anything else passes unchanged. */
+function classifiedTransport(target: UpstreamTarget, deps: UpstreamDeps, error: unknown): unknown {
+  if (isUpstreamCallError(error) || !isHttpTransportError(error)) return error;
+  return classified(target, deps, { transport: error.transport, code: error.code });
 }
 
 function classified(target: UpstreamTarget, deps: UpstreamDeps, failure: UpstreamFailure): UpstreamCallError {

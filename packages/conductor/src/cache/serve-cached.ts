@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { RelayHeaders, RelayResult } from '../contracts.js';
 import type { AppDeps } from '../http/app-deps.js';
 import type { AppEnv } from '../http/app-env.js';
+import { requestHeader } from '../http/request-header.js';
 import type { CacheResult } from '../metrics/contract.js';
 import { OFFLINE_PROVIDER } from '../offline/offline-responder.js';
 import { type CacheKeyInput, cacheKey, isDeterministic } from './cache-key.js';
@@ -38,7 +39,7 @@ export async function lookupCache(
   if (!cache.serves(input.operation)) return {};
   if (!isDeterministic(input)) return { ticket: createTicket(deps, cache, 'skip', undefined) };
   const hash = cacheKey(input);
-  const directives = cacheControl(c.req.header('cache-control'));
+  const directives = cacheControl(requestHeader(c, 'cache-control'));
   if (directives.noStore) {
     deps.metrics?.cacheLookup('bypass');
     return { ticket: createTicket(deps, cache, 'bypass', undefined) };

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env.js';
 import { clientErrorResponse } from './client-error.js';
+import { requestHeader } from './request-header.js';
 
 export interface BearerAuthOptions {
   tokens: readonly string[];
@@ -27,8 +28,8 @@ export function bearerAuth({
   const what = acceptApiKeyHeader ? 'token' : 'bearer token';
   return async function bearerAuthMiddleware(c, next) {
     if (digests.length === 0) return next();
-    let presented = bearerToken(c.req.header('authorization'));
-    if (presented === undefined && acceptApiKeyHeader) presented = apiKeyToken(c.req.header('x-api-key'));
+    let presented = bearerToken(requestHeader(c, 'authorization'));
+    if (presented === undefined && acceptApiKeyHeader) presented = apiKeyToken(requestHeader(c, 'x-api-key'));
     if (presented === undefined) {
       return refuse(`Missing API key: send ${how} with one of the gateway's auth tokens.`);
     }
@@ -61,7 +62,7 @@ export function matchesAny(presented: Buffer, digests: readonly Buffer[]): boole
 }
 
 export function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /** 401 in OpenAI's shape, with `WWW-Authenticate: Bearer`: the refusal of a missing or unknown token. */

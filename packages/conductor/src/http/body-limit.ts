@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { ClientError } from '../contracts.js';
 import type { AppEnv } from './app-env.js';
+import { requestHeader } from './request-header.js';
 
 export type BodyResult = { ok: true; text: string } | { ok: false; error: ClientError };
 
@@ -11,7 +12,7 @@ export type BodyResult = { ok: true; text: string } | { ok: false; error: Client
  * web stream for every call costs more than everything else the gateway does with the body.
  */
 export async function readBody(c: Context<AppEnv>, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(c.req.header('content-length'));
+  const declared = Number(requestHeader(c, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(maxBytes);
   const incoming = c.env?.incoming;
   if (incoming) return readIncoming(incoming, maxBytes);

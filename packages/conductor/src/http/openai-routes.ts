@@ -17,6 +17,7 @@ import { clientSignal, readBody } from './body-limit.js';
 import { clientErrorResponse } from './client-error.js';
 import { type ParsedRequest, parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
+import { requestHeader } from './request-header.js';
 import { type Operation, type ResolveResult, resolveTiers } from './resolve-tiers.js';
 
 /** `/v1/*` in OpenAI's wire format (SPEC §7); mounted behind auth and the body limit. */
@@ -49,7 +50,7 @@ export async function relayParsedRequest(
   native?: NativeRequest,
 ): Promise<RelayResult> {
   const { body, model, stream } = request;
-  const onlyProvider = c.req.header('x-llm-provider')?.trim() || undefined;
+  const onlyProvider = requestHeader(c, 'x-llm-provider')?.trim() || undefined;
   let cacheTicket: CacheTicket | undefined;
   if (deps.cache !== undefined) {
     const cached = await lookupCache(c, deps, deps.cache, { operation, body, stream, onlyProvider });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env.js';
+import { requestHeader } from './request-header.js';
 
 export interface RequestIdOptions {
   headerName?: string;
@@ -19,7 +20,7 @@ export function requestId({
   generate = randomUUID,
 }: RequestIdOptions = {}): MiddlewareHandler<AppEnv> {
   return async function requestIdMiddleware(c, next) {
-    const incoming = c.req.header(headerName);
+    const incoming = requestHeader(c, headerName);
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : generate();
     c.set('requestId', id);
     await next();

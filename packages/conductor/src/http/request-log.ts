@@ -7,6 +7,9 @@ import type { AppEnv } from './app-env.js';
  * leave, not when it ends: the relay logs how the stream finished.
  */
 export function requestLog(log: Logger, now: () => number): MiddlewareHandler<AppEnv> {
+  // The line's fields are fixed and the gateway's own (a sanitised id, a path without its query),
+  // so it skips the root logger's redaction, which costs 5-10 µs a line, more than the line itself.
+  const access = log.child({}, { redact: [] });
   return async function requestLogMiddleware(c, next) {
     const started = now();
     await next();
@@ -22,7 +25,7 @@ export function requestLog(log: Logger, now: () => number): MiddlewareHandler<Ap
       model: facts?.model,
       attempts: facts?.attempts,
     };
-    if (status >= 500) log.warn(fields, 'request');
-    else log.info(fields, 'request');
+    if (status >= 500) access.warn(fields, 'request');
+    else access.info(fields, 'request');
   };
 }

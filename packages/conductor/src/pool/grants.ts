@@ -1,5 +1,5 @@
 import { claimRateWindow, type RawQuery, type UnusedGrant, windowEnd, windowStart } from '@llmgw/db';
-import type { LocalState, TripleEntry } from './types.js';
+import type { TripleEntry } from './types.js';
 
 /*
  * Requests (RPM, RPD) and tokens (TPM) are claimed from the shared `rate_windows` rows in small blocks,

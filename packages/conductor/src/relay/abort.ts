@@ -19,7 +19,13 @@ export interface AttemptAbort {
 export interface RequestAbort {
   readonly signal: AbortSignal;
   cause(): AbortCause | undefined;
-  forAttempt(): AttemptAbort;
+  /**
+   * The next attempt's abort. Only an attempt that can end alone (`endsAlone`: a stream, with its
+   * first-byte timer and a client that may leave mid-body) gets a controller of its own; any other
+   * attempt shares the request's signal, since an AbortController with its listener costs more than
+   * the rest of the attempt's bookkeeping. A shared attempt's `abort` ends the request.
+   */
+  forAttempt(endsAlone: boolean): AttemptAbort;
   /** Clears the request timer and the client listener. */
   dispose(): void;
 }
@@ -39,7 +45,10 @@ export function createRequestAbort(client: AbortSignal, timeoutMs: number): Requ
   return {
     signal: controller.signal,
     cause: () => cause,
-    forAttempt: () => createAttemptAbort(controller.signal, () => cause ?? 'client'),
+    forAttempt: (endsAlone) =>
+      endsAlone
+        ? createAttemptAbort(controller.signal, () => cause ?? 'client')
+        : sharedAttemptAbort(controller.signal, () => cause, abort),
     dispose() {
       clearTimeout(timer);
       client.removeEventListener('abort', onClient);
@@ -73,5 +82,23 @@ function createAttemptAbort(request: AbortSignal, requestCause: () => AbortCause
       clearTimeout(timer);
       request.removeEventListener('abort', onRequest);
     },
+  };
+}
+
+function sharedAttemptAbort(
+  signal: AbortSignal,
+  cause: () => AbortCause | undefined,
+  abort: (why: AbortCause) => void,
+): AttemptAbort {
+  const cannotEndAlone = () => {
+    throw new Error('this attempt shares its request signal: create it with forAttempt(true)');
+  };
+  return {
+    signal,
+    cause,
+    abort,
+    armFirstByte: cannotEndAlone,
+    disarmFirstByte: () => {},
+    dispose: () => {},
   };
 }

@@ -108,7 +108,7 @@ async function runTiers(
         break;
       }
       journey.begin(leased);
-      const ctx = { deps, input, journey, lease: leased, abort: abort.forAttempt() };
+      const ctx = { deps, input, journey, lease: leased, abort: abort.forAttempt(input.stream) };
       // Per attempt: the leased provider may serve the client's own API (`RelayInput.native`).
       const nativeApi =
         input.native === undefined ? undefined : nativeApiFor(deps.config, leased.provider, input.native);
