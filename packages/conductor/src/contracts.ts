@@ -77,7 +77,8 @@ export type LeaseRefusal =
   | { kind: 'unavailable'; counts: Record<string, number> };
 
 export interface Pool {
-  lease(request: LeaseRequest): Promise<Lease | LeaseRefusal>;
+  /** A value when memory decides (the common case: no promise on the hot path), else a promise. */
+  lease(request: LeaseRequest): Lease | LeaseRefusal | Promise<Lease | LeaseRefusal>;
   /** Models with at least one usable triple, per provider (GET /v1/models). */
   usableModels(): Promise<Candidate[]>;
   /** Releases everything held, flushes pending writes; called on shutdown after the relays drained. */

@@ -28,26 +28,60 @@ export interface TargetKey {
   pinnedProxyUrl: string | null;
 }
 
+/** What every key of one provider shares: built once per loaded config, not once per call. */
+interface ProviderTarget {
+  adapter: UpstreamTarget['adapter'];
+  settings: ProviderSettings;
+  proxy: string;
+  caFile: string | undefined;
+  timeouts: NonNullable<UpstreamTarget['timeouts']>;
+}
+
+const DIRECT: Route = Object.freeze({ kind: 'direct' });
+const perConfig = new WeakMap<LlmgwConfig, Map<string, ProviderTarget>>();
+
+function providerTarget(config: LlmgwConfig, provider: string): ProviderTarget {
+  let targets = perConfig.get(config);
+  if (targets === undefined) {
+    targets = new Map();
+    perConfig.set(config, targets);
+  }
+  let target = targets.get(provider);
+  if (target === undefined) {
+    const settings = providerSettings(config, provider);
+    const timeouts = timeoutsFor(config, provider);
+    // Frozen: every call of the provider shares these, so an adapter must not change them.
+    target = {
+      adapter: adapterFor(settings.type),
+      settings: Object.freeze({ ...adapterSettings(config, provider) }),
+      proxy: settings.proxy,
+      caFile: settings.ca_file || undefined,
+      timeouts: Object.freeze({ firstByteTimeoutMs: timeouts.firstByte, idleTimeoutMs: timeouts.idle }),
+    };
+    targets.set(provider, target);
+  }
+  return target;
+}
+
 /**
  * Builds the call target for one key of a configured provider: adapter, settings, route (direct, the
  * provider's fixed proxy, or the key's pinned pool proxy), CA file and timeouts.
  */
 export function upstreamTarget(config: LlmgwConfig, provider: string, key: TargetKey): UpstreamTarget {
-  const settings = providerSettings(config, provider);
-  const timeouts = timeoutsFor(config, provider);
+  const shared = providerTarget(config, provider);
   return {
-    adapter: adapterFor(settings.type),
-    settings: adapterSettings(config, provider),
+    adapter: shared.adapter,
+    settings: shared.settings,
     keyId: String(key.id),
     secret: key.secret,
-    route: routeFor(settings.proxy, key.pinnedProxyUrl, provider),
-    ...(settings.ca_file ? { caFile: settings.ca_file } : {}),
-    timeouts: { firstByteTimeoutMs: timeouts.firstByte, idleTimeoutMs: timeouts.idle },
+    route: routeFor(shared.proxy, key.pinnedProxyUrl, provider),
+    ...(shared.caFile ? { caFile: shared.caFile } : {}),
+    timeouts: shared.timeouts,
   };
 }
 
 function routeFor(proxy: string, pinnedProxyUrl: string | null, provider: string): Route {
-  if (proxy === 'direct') return { kind: 'direct' };
+  if (proxy === 'direct') return DIRECT;
   if (!proxy.startsWith('pool:')) return { kind: 'proxy', url: proxy };
   // Falling back to a direct call would expose the host's own address, which the pool exists to hide.
   if (pinnedProxyUrl === null) {

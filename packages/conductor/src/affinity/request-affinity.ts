@@ -7,7 +7,7 @@ import { type ConversationKey, conversationKey } from './conversation-key.js';
 /** One request's affinity, as the relay uses it: a preference per tier, then the verdict. */
 export interface RequestAffinity {
   /** The key to prefer among this tier's candidates; null when none is pinned. */
-  prefer(candidates: readonly Candidate[]): Promise<PreferredKey | null>;
+  prefer(candidates: readonly Candidate[]): PreferredKey | null | Promise<PreferredKey | null>;
   /** `lease` answered the request: pin the conversation to it, say `x-llm-affinity`, count it. */
   served(lease: Lease, headers: RelayHeaders): void;
 }
@@ -50,11 +50,17 @@ function track(
   let hadPin = false;
   let current: PreferredKey | null = null;
   return {
-    async prefer(candidates) {
+    prefer(candidates) {
       const pinnable = candidates.filter((candidate) => ttlByProvider.has(candidate.provider));
-      current = pinnable.length === 0 ? null : await store.pin(key, pinnable);
-      if (current !== null) hadPin = true;
-      return current;
+      const take = (pin: PreferredKey | null) => {
+        current = pin;
+        if (pin !== null) hadPin = true;
+        return pin;
+      };
+      if (pinnable.length === 0) return take(null);
+      // From memory (the common case) without a promise; a read-through waits for Postgres.
+      const pin = store.pin(key, pinnable);
+      return pin instanceof Promise ? pin.then(take) : take(pin);
     },
     served(lease, headers) {
       const ttl = ttlByProvider.get(lease.provider);

@@ -18,7 +18,7 @@ import { clientErrorResponse } from './client-error.js';
 import { type ParsedRequest, parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
 import { requestHeader } from './request-header.js';
-import { type Operation, type ResolveResult, resolveTiers } from './resolve-tiers.js';
+import { type Operation, type ResolveResult, resolveConfigured, resolveTiers } from './resolve-tiers.js';
 
 /** `/v1/*` in OpenAI's wire format (SPEC §7); mounted behind auth and the body limit. */
 export function openAiRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -57,7 +57,8 @@ export async function relayParsedRequest(
     if (cached.hit !== undefined) return cached.hit;
     cacheTicket = cached.ticket;
   }
-  const resolved = await resolveWithPool(deps, { model, operation, onlyProvider });
+  const resolving = resolveWithPool(deps, { model, operation, onlyProvider });
+  const resolved = resolving instanceof Promise ? await resolving : resolving;
   if (!resolved.ok) {
     // A model no provider may serve in this mode can still have a prepared answer (offline mode).
     const standIn =
@@ -120,18 +121,18 @@ function mayServeNatively(config: LlmgwConfig, tiers: CandidateTiers): boolean {
 
 /**
  * The config first; only when it does not know the name and a provider lists its own models
- * (`models_from_api`, e.g. Ollama) is the pool asked what it discovered.
+ * (`models_from_api`, e.g. Ollama) is the pool asked what it discovered (only then asynchronously).
  */
-async function resolveWithPool(
+function resolveWithPool(
   deps: AppDeps,
   request: { model: string; operation: Operation; onlyProvider: string | undefined },
-): Promise<ResolveResult> {
+): ResolveResult | Promise<ResolveResult> {
   const { config, pool } = deps;
-  const fromConfig = resolveTiers({ config, ...request });
+  const fromConfig = resolveConfigured({ config, ...request });
   if (fromConfig.ok || fromConfig.error.code !== 'model_not_found') return fromConfig;
   const discovers = providerNames(config).some((name) => providerSettings(config, name).models_from_api);
   if (!discovers) return fromConfig;
-  return resolveTiers({ config, ...request, discovered: await pool.usableModels() });
+  return pool.usableModels().then((discovered) => resolveTiers({ config, ...request, discovered }));
 }
 
 interface ModelEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../contracts.js';
-import { type ResolveInput, resolveTiers } from './resolve-tiers.js';
+import { type ResolveInput, resolveConfigured, resolveTiers } from './resolve-tiers.js';
 import { testConfig } from './test-support.js';
 
 const auto = testConfig();
@@ -127,5 +127,31 @@ describe('resolveTiers', () => {
   it('tells how to list the available models', () => {
     const result = resolveTiers({ config: auto, operation: 'chat', model: 'gpt-17' });
     expect(!result.ok && result.error.message).toContain('GET /v1/models');
+  });
+});
+
+describe('resolveConfigured', () => {
+  it('answers a repeated model from memory, frozen, and equal to resolveTiers', () => {
+    const input = { config: auto, operation: 'chat', model: 'gpt-4o-mini' } as const;
+    const first = resolveConfigured(input);
+    const again = resolveConfigured({ ...input });
+    expect(again).toBe(first);
+    expect(first).toEqual(resolveTiers(input));
+    expect(first.ok && Object.isFrozen(first.tiers) && Object.isFrozen(first.tiers[0]?.[0])).toBe(true);
+  });
+
+  it('keys on the provider header and the operation, and does not keep refusals', () => {
+    const chat = resolveConfigured({ config: auto, operation: 'chat', model: 'gpt-4o-mini' });
+    const pinned = resolveConfigured({
+      config: auto,
+      operation: 'chat',
+      model: 'gpt-4o-mini',
+      onlyProvider: 'openai',
+    });
+    expect(pinned).not.toBe(chat);
+    expect(pinned.ok && pinned.tiers).toEqual([[{ provider: 'openai', model: 'gpt-4o-mini' }]]);
+    const unknown = resolveConfigured({ config: auto, operation: 'chat', model: 'no-such-model' });
+    expect(unknown.ok).toBe(false);
+    expect(resolveConfigured({ config: auto, operation: 'chat', model: 'no-such-model' })).not.toBe(unknown);
   });
 });

@@ -62,6 +62,37 @@ export function resolveTiers(input: ResolveInput): ResolveResult {
   return { ok: true, tiers: moded };
 }
 
+/** Distinct (model, operation, provider header) answers kept per config. */
+const MEMO_LIMIT = 1_000;
+const memo = new WeakMap<LlmgwConfig, Map<string, ResolveResult>>();
+
+/**
+ * `resolveTiers` from the config alone, remembered per loaded config: the answer depends on nothing
+ * else, and every request asks. The result is frozen, since every request with that model shares it.
+ */
+export function resolveConfigured(input: Omit<ResolveInput, 'discovered'>): ResolveResult {
+  let answers = memo.get(input.config);
+  if (answers === undefined) {
+    answers = new Map();
+    memo.set(input.config, answers);
+  }
+  const key = `${input.operation}\n${input.onlyProvider ?? ''}\n${input.model}`;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = resolveTiers(input);
+    // Refusals are not kept: unknown names are the client's to vary, and no hot path repeats them.
+    if (!answer.ok) return answer;
+    for (const tier of answer.tiers) {
+      for (const candidate of tier) Object.freeze(candidate);
+      Object.freeze(tier);
+    }
+    Object.freeze(answer.tiers);
+    if (answers.size >= MEMO_LIMIT) answers.clear();
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
 function candidateTiers(input: ResolveInput, enabled: readonly string[]): CandidateTiers {
   const { config, model, onlyProvider } = input;
   const allowed = (provider: string) =>

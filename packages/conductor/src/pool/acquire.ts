@@ -39,18 +39,31 @@ export function isBusy(result: AttemptResult): result is Busy {
  * ones and half-open trials claim in Postgres, moving on to the next best triple when a claim fails.
  * `skip` (shared by the waiters of one queue pass) collects triples found busy. With `onlyLocal`, a
  * triple that needs a claim is not tried (the queue has waiters who came first).
+ *
+ * Synchronous until a claim needs Postgres: a lease from memory (the common case) allocates no
+ * promise on the hot path.
  */
-export async function attempt(
+export function attempt(
   ctx: PoolContext,
   request: LeaseRequest,
   skip: Set<number> | null,
   onlyLocal: boolean,
-): Promise<AttemptResult> {
-  let skipped = skip;
-  let retryAt = Number.POSITIVE_INFINITY;
-  for (let pick = 0; pick < MAX_PICKS; pick += 1) {
+): AttemptResult | Promise<AttemptResult> {
+  return pickFrom(ctx, request, skip, onlyLocal, 0, Number.POSITIVE_INFINITY);
+}
+
+function pickFrom(
+  ctx: PoolContext,
+  request: LeaseRequest,
+  skip: Set<number> | null,
+  onlyLocal: boolean,
+  firstPick: number,
+  retryAtSoFar: number,
+): AttemptResult | Promise<AttemptResult> {
+  let retryAt = retryAtSoFar;
+  for (let pick = firstPick; pick < MAX_PICKS; pick += 1) {
     const now = ctx.deps.now();
-    const choice = choose(ctx.view, request, now, skipped, ctx.choice);
+    const choice = choose(ctx.view, request, now, skip, ctx.choice);
     const entry = choice.entry;
     if (choice.busy && choice.retryAt < retryAt) retryAt = choice.retryAt;
     if (entry === null) {
@@ -59,18 +72,29 @@ export async function attempt(
     }
     if (!entry.limited && !entry.needsTrial) return makeLease(ctx, entry, null, now);
     if (onlyLocal) return { kind: 'busy', retryAt: now };
-    if (ctx.claimBackoffUntil <= now) {
-      const held = await acquireHeld(ctx, entry, request);
-      if (held) return makeLease(ctx, entry, held, ctx.deps.now());
-    }
-    const later = ctx.deps.now();
-    const full = rateFullUntil(entry, tokensToReserve(entry, request.estimatedTokens), later);
-    const entryRetry = Math.max(full > 0 ? full : later + BUSY_RETRY_MS, ctx.claimBackoffUntil);
-    if (entryRetry < retryAt) retryAt = entryRetry;
-    if (skipped === null) skipped = new Set();
-    skipped.add(entry.id);
+    return claimThenPick(ctx, request, skip, entry, { pick, now, retryAt });
   }
   return { kind: 'busy', retryAt };
+}
+
+/** Claims `entry` in Postgres; when the claim fails, goes on with the next best triple. */
+async function claimThenPick(
+  ctx: PoolContext,
+  request: LeaseRequest,
+  skip: Set<number> | null,
+  entry: TripleEntry,
+  at: { pick: number; now: number; retryAt: number },
+): Promise<AttemptResult> {
+  if (ctx.claimBackoffUntil <= at.now) {
+    const held = await acquireHeld(ctx, entry, request);
+    if (held) return makeLease(ctx, entry, held, ctx.deps.now());
+  }
+  const later = ctx.deps.now();
+  const full = rateFullUntil(entry, tokensToReserve(entry, request.estimatedTokens), later);
+  const entryRetry = Math.max(full > 0 ? full : later + BUSY_RETRY_MS, ctx.claimBackoffUntil);
+  const skipped = skip ?? new Set<number>();
+  skipped.add(entry.id);
+  return pickFrom(ctx, request, skipped, false, at.pick + 1, Math.min(at.retryAt, entryRetry));
 }
 
 /**

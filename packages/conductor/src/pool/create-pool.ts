@@ -131,19 +131,29 @@ export function createPool(deps: PoolDeps): Pool {
   const finish = (result: AttemptResult, now: number): Lease | LeaseRefusal =>
     isBusy(result) ? saturated(result.retryAt, now) : result;
 
+  const afterAttempt = (request: LeaseRequest, waitMs: number, result: AttemptResult) => {
+    const now = deps.now();
+    if (!isBusy(result) || waitMs <= 0) return finish(result, now);
+    const waiting = queue.enqueue(request, waitMs, result.retryAt, now);
+    if (!waiting) return saturated(result.retryAt, now);
+    drainLoop.kick();
+    return waiting;
+  };
+
+  const leaseLoaded = (request: LeaseRequest): Lease | LeaseRefusal | Promise<Lease | LeaseRefusal> => {
+    const waitMs = Math.min(request.maxWaitMs, settings.queue.max_wait);
+    // Waiters came first: a newcomer takes only what they cannot want (an unlimited triple).
+    const result = attempt(ctx, request, null, queue.size() > 0 && waitMs > 0);
+    return result instanceof Promise
+      ? result.then((settled) => afterAttempt(request, waitMs, settled))
+      : afterAttempt(request, waitMs, result);
+  };
+
   const pool: Pool = {
-    async lease(request: LeaseRequest): Promise<Lease | LeaseRefusal> {
+    lease(request) {
       if (ctx.closed) return { kind: 'unavailable', counts: { pool_closed: 1 } };
-      if (!ctx.view.loaded) await ready;
-      const waitMs = Math.min(request.maxWaitMs, settings.queue.max_wait);
-      // Waiters came first: a newcomer takes only what they cannot want (an unlimited triple).
-      const result = await attempt(ctx, request, null, queue.size() > 0 && waitMs > 0);
-      const now = deps.now();
-      if (!isBusy(result) || waitMs <= 0) return finish(result, now);
-      const waiting = queue.enqueue(request, waitMs, result.retryAt, now);
-      if (!waiting) return saturated(result.retryAt, now);
-      drainLoop.kick();
-      return waiting;
+      if (!ctx.view.loaded) return ready.then(() => leaseLoaded(request));
+      return leaseLoaded(request);
     },
 
     async usableModels(): Promise<Candidate[]> {

@@ -90,9 +90,10 @@ async function runTiers(
       });
       continue;
     }
-    const preferKey = affinity === null ? null : await affinity.prefer(candidates);
+    const preferring = affinity === null ? null : affinity.prefer(candidates);
+    const preferKey = preferring instanceof Promise ? await preferring : preferring;
     for (let attempt = 0; attempt < gateway.max_attempts; attempt += 1) {
-      const leased = await leaseOrAbort(deps, abort, {
+      const leasing = leaseOrAbort(deps, abort, {
         preferKey,
         candidates,
         excludeTriples: journey.excludeTriples,
@@ -102,6 +103,7 @@ async function runTiers(
         requestId: input.requestId,
         signal: abort.signal,
       });
+      const leased = leasing instanceof Promise ? await leasing : leasing;
       if (leased === 'aborted') return aborted(deps, journey, abort);
       if (!isLease(leased)) {
         addRefusal(refusals, leased);
@@ -129,20 +131,26 @@ async function runTiers(
   return { result: { kind: 'error', error, headers: journey.headers() }, streaming: false };
 }
 
-async function leaseOrAbort(
+/** Synchronous when the pool answers from memory; a promise only when it claims or queues. */
+function leaseOrAbort(
   deps: RelayDeps,
   abort: RequestAbort,
   request: Parameters<RelayDeps['pool']['lease']>[0],
-): Promise<Lease | LeaseRefusal | 'aborted'> {
+): Lease | LeaseRefusal | 'aborted' | Promise<Lease | LeaseRefusal | 'aborted'> {
   if (abort.signal.aborted) return 'aborted';
-  let leased: Lease | LeaseRefusal;
-  try {
-    leased = await deps.pool.lease(request);
-  } catch (error) {
-    // A pool may reject a queued wait when the signal fires; that is the abort, not a pool failure.
-    if (abort.signal.aborted) return 'aborted';
-    throw error;
-  }
+  const leased = deps.pool.lease(request);
+  if (!(leased instanceof Promise)) return afterLease(abort, leased);
+  return leased.then(
+    (settled) => afterLease(abort, settled),
+    (error: unknown) => {
+      // A pool may reject a queued wait when the signal fires; that is the abort, not a pool failure.
+      if (abort.signal.aborted) return 'aborted';
+      throw error;
+    },
+  );
+}
+
+function afterLease(abort: RequestAbort, leased: Lease | LeaseRefusal): Lease | LeaseRefusal | 'aborted' {
   if (!abort.signal.aborted) return leased;
   // The client left while the lease was being granted: give it back untouched.
   if (isLease(leased)) leased.release({ outcome: { kind: 'client_abort' }, latencyMs: 0 });

@@ -40,13 +40,16 @@ export function requestHeaders(
   credential: string,
   defaults: Record<string, string>,
 ): Record<string, string> {
-  return {
-    ...defaults,
-    ...lowerCaseHeaders(settings.headers),
-    ...authHeaders(settings, credential),
-  };
+  // One object filled in place: this runs for every upstream call.
+  const out: Record<string, string> = { ...defaults };
+  const extra = settings.headers;
+  if (extra !== undefined) for (const name of Object.keys(extra)) out[name.toLowerCase()] = extra[name] as string;
+  return Object.assign(out, authHeaders(settings, credential));
 }
 
 export function joinUrl(baseUrl: string, path: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  // The usual shapes (no trailing or leading slash to trim) need no regular expression.
+  const base = baseUrl.endsWith('/') ? baseUrl.replace(/\/+$/, '') : baseUrl;
+  const tail = path.startsWith('/') ? path.replace(/^\/+/, '') : path;
+  return `${base}/${tail}`;
 }
