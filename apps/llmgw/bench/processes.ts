@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const TSX = import.meta.resolve('tsx');
+const TAIL_CHARS = 256 * 1024;
 
 export interface Child {
   process: ChildProcess;
-  output: string[];
+  /** The last lines the process printed (stdout and stderr), oldest first. */
+  output(): string[];
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -24,13 +26,18 @@ export function startChild(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
+  // Only a tail of the output is kept, as raw text, and split into lines only while someone waits for
+  // a line: the gateway logs a line per request, and parsing each one here would take CPU from the
+  // load generator that shares this process and these cores.
+  let tail = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
-    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (output.length > 5000) output.splice(0, output.length - 5000);
+    tail += chunk.toString('utf8');
+    // Trimmed only once it doubled: one copy per TAIL_CHARS of output, not one per chunk.
+    if (tail.length > 2 * TAIL_CHARS) tail = tail.slice(-TAIL_CHARS);
     for (const listener of listeners) listener();
   };
+  const output = () => tail.split('\n').filter(Boolean);
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   return {
@@ -39,7 +46,7 @@ export function startChild(
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const line = output.find((candidate) => pattern.test(candidate));
+          const line = output().find((candidate) => pattern.test(candidate));
           if (line === undefined) return false;
           clearTimeout(timer);
           listeners.delete(listener);
@@ -53,7 +60,7 @@ export function startChild(
           listeners.delete(listener);
           reject(
             new Error(
-              `${entry}: no line matching ${pattern} in ${timeoutMs} ms:\n${output.slice(-20).join('\n')}`,
+              `${entry}: no line matching ${pattern} in ${timeoutMs} ms:\n${output().slice(-20).join('\n')}`,
             ),
           );
         }, timeoutMs);

@@ -2,7 +2,7 @@
 // Starts the fake upstream, a bare undici forwarding proxy, and `llmgw worker` + `llmgw gateway` on a
 // fresh PostgreSQL database, then measures closed-loop throughput, open-loop added latency, stream
 // first byte and the gateway's RSS. Prints a table and writes output/bench.json.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ const args = new Map(
 const seconds = Number(args.get('seconds') ?? 10);
 const THROUGHPUT_ROUNDS = 3;
 const soakSeconds = Number(args.get('soak') ?? 0);
+const settleSeconds = Number(args.get('settle') ?? 60);
 const serverUrl = process.env.LLMGW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process.
 const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
@@ -41,6 +42,15 @@ async function createDatabase(): Promise<string> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The machine's CPU time counters (all cores, in ticks) from /proc/stat: steal and the total. */
+async function cpuTimes(): Promise<{ steal: number; total: number }> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
+  const fields = (/^cpu\s+(.*)$/m.exec(stat)?.[1] ?? '').trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is inside user already.
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
+  return { steal: fields[7] ?? 0, total };
 }
 
 async function throughput(target: Target, connections: number): Promise<number> {
@@ -93,12 +103,14 @@ async function main() {
     const viaBare: Target = { ...direct, url: `http://127.0.0.1:${barePort}/v1/chat/completions` };
     const viaGateway: Target = { url: gatewayUrl, headers: json, body: BODY };
 
+    const rssCold = await rssMb(gateway.process.pid);
     // Warm up every path (JIT, keep-alive pools, the gateway's pool view).
     await openLoop(viaGateway, 200, 2000);
     await openLoop(viaBare, 200, 1000);
-    const rssIdle = await rssMb(gateway.process.pid);
+    const rssAfterWarmUp = await rssMb(gateway.process.pid);
 
     const results: Record<string, unknown> = {};
+    const cpuAtStart = await cpuTimes();
     let rssPeak = 0;
     const sampler = setInterval(async () => {
       rssPeak = Math.max(rssPeak, await rssMb(gateway.process.pid));
@@ -138,7 +150,17 @@ async function main() {
       addedP50: streamGateway.p50 - streamDirect.p50,
     };
     clearInterval(sampler);
-    results.rssMb = { idle: rssIdle, underLoad50: rssUnderLoad };
+    // Idle after load: V8 gives back the young generation it grew under load only once allocation has
+    // stayed low for a while (its memory reducer), so this is read after `--settle` quiet seconds.
+    await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000));
+    const rssSettled = await rssMb(gateway.process.pid);
+    results.rssMb = {
+      idleCold: rssCold,
+      afterWarmUp: rssAfterWarmUp,
+      idleAfterLoad: rssSettled,
+      settleSeconds,
+      underLoad50: rssUnderLoad,
+    };
 
     if (soakSeconds > 0) {
       const samples: number[] = [];
@@ -147,6 +169,12 @@ async function main() {
       clearInterval(soakSampler);
       results.soak = { seconds: soakSeconds, rssSamplesMb: samples };
     }
+
+    const cpuAtEnd = await cpuTimes();
+    // A virtual machine's neighbours take CPU time this run cannot see any other way; above a few
+    // per cent every figure here is slower than the code is.
+    const stolen = (cpuAtEnd.steal - cpuAtStart.steal) / Math.max(1, cpuAtEnd.total - cpuAtStart.total);
+    results.cpuStolenShare = stolen;
 
     const table = [
       ['metric', 'value'],
@@ -163,8 +191,11 @@ async function main() {
         ];
       }),
       ['stream first byte added p50 (ms)', (streamGateway.p50 - streamDirect.p50).toFixed(3)],
-      ['gateway RSS idle (MB)', rssIdle.toFixed(1)],
+      ['gateway RSS idle, before any request (MB)', rssCold.toFixed(1)],
+      ['gateway RSS just after the warm-up (MB)', rssAfterWarmUp.toFixed(1)],
+      [`gateway RSS idle, ${settleSeconds} s after load (MB)`, rssSettled.toFixed(1)],
       ['gateway RSS at 50 conn (MB)', rssUnderLoad.toFixed(1)],
+      ['CPU stolen by the host during the run', `${(stolen * 100).toFixed(1)}%`],
     ];
     process.stdout.write(
       `${table.map(([name, value]) => `${(name ?? '').padEnd(42)} ${value}`).join('\n')}\n`,
