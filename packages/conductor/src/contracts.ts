@@ -126,6 +126,11 @@ export interface RelayInput {
   /** Aborts when the client disconnects (or the request times out). */
   signal: AbortSignal;
   /**
+   * The controller whose signal `signal` is, when the caller made it for this request alone: the
+   * relay then aborts it itself on its time budget rather than making and linking a second one.
+   */
+  controller?: AbortController;
+  /**
    * The client's request in a provider's own API, sent instead of `body` by an attempt whose leased
    * provider serves that API natively (`responses_api: true`); every other attempt uses `body`.
    */

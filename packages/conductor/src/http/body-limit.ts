@@ -51,15 +51,18 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Body
   });
 }
 
-/** Aborts when the client goes away before its response is finished (no WHATWG Request needed). */
-export function clientSignal(c: Context<AppEnv>): AbortSignal {
+/**
+ * Aborts when the client goes away before its response is finished (no WHATWG Request needed). The
+ * controller comes along when it is this request's own, so the relay can use it as the request's.
+ */
+export function clientAbort(c: Context<AppEnv>): { signal: AbortSignal; controller?: AbortController } {
   const outgoing = c.env?.outgoing;
-  if (!outgoing) return c.req.raw.signal;
+  if (!outgoing) return { signal: c.req.raw.signal };
   const controller = new AbortController();
   outgoing.once('close', () => {
     if (!outgoing.writableFinished) controller.abort(new Error('client closed the connection'));
   });
-  return controller.signal;
+  return { signal: controller.signal, controller };
 }
 
 function tooLarge(maxBytes: number): BodyResult {

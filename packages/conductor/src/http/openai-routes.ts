@@ -13,7 +13,7 @@ import type {
 import { answerOffline, offlineMayAnswer } from '../offline/serve-offline.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
-import { clientSignal, readBody } from './body-limit.js';
+import { clientAbort, readBody } from './body-limit.js';
 import { clientErrorResponse } from './client-error.js';
 import { type ParsedRequest, parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
@@ -76,7 +76,7 @@ export async function relayParsedRequest(
     requestId: c.get('requestId'),
     // Aborts when the client disconnects; the relay adds gateway.request_timeout itself, so it can
     // tell a client that left (no penalty) from a request over its budget (504).
-    signal: clientSignal(c),
+    ...clientAbort(c),
   };
   // Identical deterministic requests in flight share one call (gateway.coalescing; off by default);
   // a request that may be answered in its native format shares nothing with a chat one.

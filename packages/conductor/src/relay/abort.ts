@@ -30,28 +30,43 @@ export interface RequestAbort {
   dispose(): void;
 }
 
-export function createRequestAbort(client: AbortSignal, timeoutMs: number): RequestAbort {
-  const controller = new AbortController();
+/**
+ * The request's abort: the client leaving or the time budget running out. `owned` is the caller's
+ * own controller whose signal `client` is (the HTTP layer's, aborted when its client leaves): it then
+ * serves as the request's, so a request costs one controller and no listener. Without it, a
+ * controller of our own follows `client` (a coalesced flight's signal, say).
+ */
+export function createRequestAbort(
+  client: AbortSignal,
+  timeoutMs: number,
+  owned?: AbortController,
+): RequestAbort {
+  const controller = owned !== undefined && owned.signal === client ? owned : new AbortController();
+  const follows = controller !== owned;
   let cause: AbortCause | undefined;
+  // An abort we did not make is the client's.
+  const causeOf = () => cause ?? (controller.signal.aborted ? 'client' : undefined);
   const abort = (why: AbortCause) => {
-    if (cause !== undefined) return;
+    if (controller.signal.aborted) return;
     cause = why;
     controller.abort(new Error(`request aborted: ${why}`));
   };
   const onClient = () => abort('client');
   const timer = setTimeout(() => abort('request_timeout'), timeoutMs);
-  if (client.aborted) abort('client');
-  else client.addEventListener('abort', onClient, { once: true });
+  if (follows) {
+    if (client.aborted) abort('client');
+    else client.addEventListener('abort', onClient, { once: true });
+  }
   return {
     signal: controller.signal,
-    cause: () => cause,
+    cause: causeOf,
     forAttempt: (endsAlone) =>
       endsAlone
-        ? createAttemptAbort(controller.signal, () => cause ?? 'client')
-        : sharedAttemptAbort(controller.signal, () => cause, abort),
+        ? createAttemptAbort(controller.signal, () => causeOf() ?? 'client')
+        : sharedAttemptAbort(controller.signal, causeOf, abort),
     dispose() {
       clearTimeout(timer);
-      client.removeEventListener('abort', onClient);
+      if (follows) client.removeEventListener('abort', onClient);
     },
   };
 }

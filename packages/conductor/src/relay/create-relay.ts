@@ -30,7 +30,7 @@ export function createRelay(deps: RelayDeps): Relay {
     inflight: () => inflight,
     async relay(input) {
       inflight += 1;
-      const abort = createRequestAbort(input.signal, deps.config.gateway.request_timeout);
+      const abort = createRequestAbort(input.signal, deps.config.gateway.request_timeout, input.controller);
       const journey = createJourney(input, deps.attempts, deps.metrics);
       const startedAt = deps.metrics ? deps.now() : 0;
       // A stream's status is 200 whatever happens after its first byte; other results set theirs below.
