@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { LlmgwError } from '@llmgw/core';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Database, DbSession, RawQuery } from './database.js';
 import { attachHooks } from './internal.js';
 import { countAppliedMigrations } from './migrations-state.js';
@@ -16,6 +14,8 @@ function rawQuery(client: PGlite): RawQuery {
 async function openPglite(directory: string): Promise<PGlite> {
   try {
     await mkdir(directory, { recursive: true });
+    // Loaded on first use: a process on PostgreSQL never pays for the embedded engine's code.
+    const { PGlite } = await import('@electric-sql/pglite');
     return await PGlite.create(directory);
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
@@ -30,6 +30,10 @@ async function openPglite(directory: string): Promise<PGlite> {
 export async function createPgliteDatabase(dataDir: string): Promise<Database> {
   const directory = resolve(join(dataDir, 'pglite'));
   const client = await openPglite(directory);
+  const [{ drizzle }, { migrate }] = await Promise.all([
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   const db = drizzle(client, { schema });
   const query = rawQuery(client);
   const session: DbSession = {

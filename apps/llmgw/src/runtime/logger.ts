@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty is for a human at a terminal; a service writing JSON lines never loads it.
+const requireLazily = createRequire(import.meta.url);
 
 // Defence in depth: code never logs a key, and if a field named like a secret slips in, pino blanks it.
 const REDACT = [
@@ -25,6 +29,7 @@ export function createLogger(
   const usePretty = options.pretty ?? stream.isTTY === true;
   const base = { level, name: options.name ?? 'llmgw', redact: { paths: REDACT, censor: '[redacted]' } };
   if (usePretty) {
+    const pretty = requireLazily('pino-pretty') as typeof PinoPretty;
     return pino(
       base,
       pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true, destination: fd }),

@@ -52,29 +52,27 @@ export function attempt(
   return pickFrom(ctx, request, skip, onlyLocal, 0, Number.POSITIVE_INFINITY);
 }
 
+/** Pick number `pick` of at most MAX_PICKS; a failed claim comes back here with the next number. */
 function pickFrom(
   ctx: PoolContext,
   request: LeaseRequest,
   skip: Set<number> | null,
   onlyLocal: boolean,
-  firstPick: number,
+  pick: number,
   retryAtSoFar: number,
 ): AttemptResult | Promise<AttemptResult> {
-  let retryAt = retryAtSoFar;
-  for (let pick = firstPick; pick < MAX_PICKS; pick += 1) {
-    const now = ctx.deps.now();
-    const choice = choose(ctx.view, request, now, skip, ctx.choice);
-    const entry = choice.entry;
-    if (choice.busy && choice.retryAt < retryAt) retryAt = choice.retryAt;
-    if (entry === null) {
-      if (choice.busy) return { kind: 'busy', retryAt };
-      return { kind: 'unavailable', counts: unavailableCounts(ctx.view, request, now) };
-    }
-    if (!entry.limited && !entry.needsTrial) return makeLease(ctx, entry, null, now);
-    if (onlyLocal) return { kind: 'busy', retryAt: now };
-    return claimThenPick(ctx, request, skip, entry, { pick, now, retryAt });
+  if (pick >= MAX_PICKS) return { kind: 'busy', retryAt: retryAtSoFar };
+  const now = ctx.deps.now();
+  const choice = choose(ctx.view, request, now, skip, ctx.choice);
+  const entry = choice.entry;
+  const retryAt = choice.busy && choice.retryAt < retryAtSoFar ? choice.retryAt : retryAtSoFar;
+  if (entry === null) {
+    if (choice.busy) return { kind: 'busy', retryAt };
+    return { kind: 'unavailable', counts: unavailableCounts(ctx.view, request, now) };
   }
-  return { kind: 'busy', retryAt };
+  if (!entry.limited && !entry.needsTrial) return makeLease(ctx, entry, null, now);
+  if (onlyLocal) return { kind: 'busy', retryAt: now };
+  return claimThenPick(ctx, request, skip, entry, { pick, now, retryAt });
 }
 
 /** Claims `entry` in Postgres; when the claim fails, goes on with the next best triple. */

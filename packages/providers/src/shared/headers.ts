@@ -43,7 +43,8 @@ export function requestHeaders(
   // One object filled in place: this runs for every upstream call.
   const out: Record<string, string> = { ...defaults };
   const extra = settings.headers;
-  if (extra !== undefined) for (const name of Object.keys(extra)) out[name.toLowerCase()] = extra[name] as string;
+  if (extra !== undefined)
+    for (const name of Object.keys(extra)) out[name.toLowerCase()] = extra[name] as string;
   return Object.assign(out, authHeaders(settings, credential));
 }
 
