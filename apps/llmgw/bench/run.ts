@@ -44,6 +44,22 @@ async function createDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** The soak's RSS: its range, and the first and the last minute's highest sample. */
+function soakRows(soak: { seconds: number; rssSamplesMb: number[] } | undefined): string[][] {
+  if (soak === undefined || soak.rssSamplesMb.length === 0) return [];
+  const samples = soak.rssSamplesMb;
+  const perMinute = 6; // one sample every 10 s
+  const first = Math.max(...samples.slice(0, perMinute));
+  const last = Math.max(...samples.slice(-perMinute));
+  return [
+    [
+      `soak RSS over ${soak.seconds} s at 200 req/s (MB)`,
+      `${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)}`,
+    ],
+    ['  first minute / last minute (MB)', `${first.toFixed(0)} / ${last.toFixed(0)}`],
+  ];
+}
+
 /** The machine's CPU time counters (all cores, in ticks) from /proc/stat: steal and the total. */
 async function cpuTimes(): Promise<{ steal: number; total: number }> {
   const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
@@ -196,6 +212,7 @@ async function main() {
       [`gateway RSS idle, ${settleSeconds} s after load (MB)`, rssSettled.toFixed(1)],
       ['gateway RSS at 50 conn (MB)', rssUnderLoad.toFixed(1)],
       ['CPU stolen by the host during the run', `${(stolen * 100).toFixed(1)}%`],
+      ...soakRows(results.soak as { seconds: number; rssSamplesMb: number[] } | undefined),
     ];
     process.stdout.write(
       `${table.map(([name, value]) => `${(name ?? '').padEnd(42)} ${value}`).join('\n')}\n`,
