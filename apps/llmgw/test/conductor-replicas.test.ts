@@ -7,7 +7,6 @@ import {
   type Gateway,
   MODEL,
   SETUP_TIMEOUT_MS,
-  sleep,
   stopWithin,
 } from './conductor-world.js';
 import { createSecretLedger, findLeaks, newSecret } from './keeper-world.js';
@@ -64,15 +63,13 @@ async function send(gateway: Gateway, replica: number, n: number): Promise<Outco
 describe('two llmgw gateway replicas on one database', () => {
   it('never exceed a key’s RPM together: the excess waits, then gets 429 with Retry-After', async () => {
     const w = world as ConductorWorld;
-    // The pool counts requests per calendar minute (rate_windows), the fake upstream over a sliding
-    // minute: a burst that straddles a minute boundary may legitimately send 2×RPM within 60 s, so
-    // the burst (with its 2 s of queueing) is kept inside one minute.
-    const second = new Date().getSeconds();
-    if (second > 45) await sleep((61 - second) * 1_000);
+    // The pool and the fake upstream both count over a sliding minute, so the burst may start at any
+    // second (a calendar-minute boundary gives no second allowance).
     // A fresh limiter per key: the probes' calls do not count against the burst upstream (they
     // already count in the pool's own window, which only makes the gateways more careful).
     for (const secret of secrets) w.upstream.setBehavior(secret, { kind: 'rpm', limit: RPM });
     const before = w.upstream.calls().length;
+    const burstStart = Date.now();
 
     const burst = 16;
     const outcomes = await Promise.all(
@@ -83,9 +80,17 @@ describe('two llmgw gateway replicas on one database', () => {
     const ok = outcomes.filter((outcome) => outcome.status === 200);
     const refused = outcomes.filter((outcome) => outcome.status !== 200);
     expect(ok.length + refused.length).toBe(burst);
-    // Both keys' minutes were used, never beyond them.
+    // Both keys' minutes were used, never beyond them. The keeper's probes (one a second until it
+    // stopped, more of them on a loaded machine) were charged to the same sliding minute (60-65 s),
+    // and one grant may sit in the other replica's block until its 5 s slice ends, after the 2 s wait.
+    const probed = secrets.map(
+      (secret) =>
+        w.upstream.callsFor(secret).filter((call) => call.at >= burstStart - 65_000 && call.at < burstStart)
+          .length,
+    );
+    const left = probed.reduce((sum, probes) => sum + Math.max(0, RPM - probes), 0);
     expect(ok.length).toBeLessThanOrEqual(secrets.length * RPM);
-    expect(ok.length).toBeGreaterThanOrEqual(secrets.length * (RPM - 1));
+    expect(ok.length).toBeGreaterThanOrEqual(Math.max(1, left - 1));
     for (const outcome of refused) {
       expect(outcome.status).toBe(429);
       expect(Number(outcome.retryAfter)).toBeGreaterThanOrEqual(1);
