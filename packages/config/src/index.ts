@@ -28,6 +28,7 @@ export {
   parseProviderSpec,
   providerFragment,
 } from './create.js';
+export { type DerivedCache, derivedCache } from './derived.js';
 export { databaseUrl, type Environment, readEnvironment } from './env.js';
 export {
   buildConfig,

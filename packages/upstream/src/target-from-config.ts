@@ -1,4 +1,4 @@
-import { type LlmgwConfig, providerSettings, timeoutsFor } from '@llmgw/config';
+import { derivedCache, type LlmgwConfig, providerSettings, timeoutsFor } from '@llmgw/config';
 import { LlmgwError } from '@llmgw/core';
 import type { HttpSettings, Route } from '@llmgw/http';
 import { adapterFor, type ProviderSettings } from '@llmgw/providers';
@@ -38,29 +38,21 @@ interface ProviderTarget {
 }
 
 const DIRECT: Route = Object.freeze({ kind: 'direct' });
-const perConfig = new WeakMap<LlmgwConfig, Map<string, ProviderTarget>>();
+const providerTargets = derivedCache<ProviderTarget>();
 
 function providerTarget(config: LlmgwConfig, provider: string): ProviderTarget {
-  let targets = perConfig.get(config);
-  if (targets === undefined) {
-    targets = new Map();
-    perConfig.set(config, targets);
-  }
-  let target = targets.get(provider);
-  if (target === undefined) {
-    const settings = providerSettings(config, provider);
-    const timeouts = timeoutsFor(config, provider);
-    // Frozen: every call of the provider shares these, so an adapter must not change them.
-    target = {
-      adapter: adapterFor(settings.type),
-      settings: Object.freeze({ ...adapterSettings(config, provider) }),
-      proxy: settings.proxy,
-      caFile: settings.ca_file || undefined,
-      timeouts: Object.freeze({ firstByteTimeoutMs: timeouts.firstByte, idleTimeoutMs: timeouts.idle }),
-    };
-    targets.set(provider, target);
-  }
-  return target;
+  const known = providerTargets.get(config, provider);
+  if (known !== undefined) return known;
+  const settings = providerSettings(config, provider);
+  const timeouts = timeoutsFor(config, provider);
+  // Frozen: every call of the provider shares these, so an adapter must not change them.
+  return providerTargets.set(config, provider, {
+    adapter: adapterFor(settings.type),
+    settings: Object.freeze(adapterSettings(config, provider)),
+    proxy: settings.proxy,
+    caFile: settings.ca_file || undefined,
+    timeouts: Object.freeze({ firstByteTimeoutMs: timeouts.firstByte, idleTimeoutMs: timeouts.idle }),
+  });
 }
 
 /**

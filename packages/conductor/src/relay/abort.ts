@@ -57,13 +57,16 @@ export function createRequestAbort(
     if (client.aborted) abort('client');
     else client.addEventListener('abort', onClient, { once: true });
   }
+  // Every non-stream attempt of the request hands out the same one.
+  let shared: AttemptAbort | undefined;
   return {
     signal: controller.signal,
     cause: causeOf,
-    forAttempt: (endsAlone) =>
-      endsAlone
-        ? createAttemptAbort(controller.signal, () => causeOf() ?? 'client')
-        : sharedAttemptAbort(controller.signal, causeOf, abort),
+    forAttempt(endsAlone) {
+      if (endsAlone) return createAttemptAbort(controller.signal, () => causeOf() ?? 'client');
+      shared ??= sharedAttemptAbort(controller.signal, causeOf, abort);
+      return shared;
+    },
     dispose() {
       clearTimeout(timer);
       if (follows) client.removeEventListener('abort', onClient);

@@ -1,30 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../migrate-database.js';
 import { DRIVER_NAMES, DRIVERS, type DriverFixture } from '../test-drivers.js';
-import { type AttemptRow, insertAttempts } from './insert-attempts.js';
-
-function row(overrides: Partial<AttemptRow>): AttemptRow {
-  return {
-    requestId: 'req-1',
-    attemptNo: 1,
-    final: true,
-    provider: 'mock',
-    model: 'gpt-4o-mini',
-    keyId: null,
-    tripleId: null,
-    proxyId: null,
-    outcome: 'ok',
-    status: 200,
-    latencyMs: 10,
-    ttfbMs: null,
-    promptTokens: null,
-    completionTokens: null,
-    cachedTokens: null,
-    stream: false,
-    message: null,
-    ...overrides,
-  };
-}
+import { attemptRow } from '../test-rows.js';
+import { insertAttempts } from './insert-attempts.js';
 
 describe.each(DRIVER_NAMES)('attempt batches on %s', (driver) => {
   let fixture: DriverFixture;
@@ -37,10 +15,11 @@ describe.each(DRIVER_NAMES)('attempt batches on %s', (driver) => {
   it('writes every row of a batch with its values intact, milliseconds rounded', async () => {
     const awkward = 'quote " backslash \\ braces {a,b} comma, newline\nand unicode ключ 🔑';
     await insertAttempts(fixture.database, [
-      row({ requestId: 'b-1', latencyMs: 12.6, ttfbMs: 3.4, promptTokens: 5, completionTokens: 9 }),
-      row({
+      attemptRow({ requestId: 'b-1', latencyMs: 12.6, ttfbMs: 3.4, promptTokens: 5, completionTokens: 9 }),
+      attemptRow({
         requestId: 'b-2',
         attemptNo: 2,
+        latencyMs: 10,
         final: false,
         outcome: 'rate_limited',
         status: 429,

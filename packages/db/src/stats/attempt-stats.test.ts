@@ -3,27 +3,11 @@ import { migrateDatabase } from '../migrate-database.js';
 import { type AttemptRow, insertAttempts } from '../pool/insert-attempts.js';
 import { keys, providers } from '../schema.js';
 import { DRIVER_NAMES, DRIVERS, type DriverFixture } from '../test-drivers.js';
+import { attemptRow } from '../test-rows.js';
 import { queryAttemptStats } from './attempt-stats.js';
 
 function attempt(partial: Partial<AttemptRow> & Pick<AttemptRow, 'requestId' | 'provider'>): AttemptRow {
-  return {
-    attemptNo: 1,
-    final: true,
-    model: 'm1',
-    keyId: null,
-    tripleId: null,
-    proxyId: null,
-    outcome: 'ok',
-    status: 200,
-    latencyMs: 0,
-    ttfbMs: null,
-    promptTokens: null,
-    completionTokens: null,
-    cachedTokens: null,
-    stream: false,
-    message: null,
-    ...partial,
-  };
+  return attemptRow(partial);
 }
 
 describe.each(DRIVER_NAMES)('queryAttemptStats on %s', (driver) => {
