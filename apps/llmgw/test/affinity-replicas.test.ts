@@ -28,7 +28,9 @@ const secretOf = new Map<number, string>();
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  world = await createConductorWorld(ledger, database.url);
+  // A pin read under a loaded CI machine may take longer than the default 200 ms; here the test is
+  // whether the other replica finds the pin, not how fast Postgres answers.
+  world = await createConductorWorld(ledger, database.url, { gateway: { affinity_lookup_timeout: '5s' } });
   const secrets = Array.from({ length: 4 }, () => newSecret(ledger, 'test-ok-'));
   world.writeKeys(secrets);
   const worker = world.startWorker();
@@ -67,23 +69,31 @@ async function turn(gateway: Gateway, conversation: Message[], text: string): Pr
   };
 }
 
+/** The conversations pinned so far, so a test can tell its own new pin from an older one. */
+async function pinnedHashes(): Promise<string[]> {
+  const rows = await (world as ConductorWorld).query<{ hash: string }>('select hash from affinity');
+  return rows.map((row) => row.hash);
+}
+
 /**
- * Waits until a pin to `keyId` made since `since` is in Postgres. A new pin is written right after the
- * answer leaves, off the request path; a client faster than that write reaching the other replica
- * would meet no pin there (a real next turn comes after the client has read the answer).
+ * Waits until a new conversation (one not in `known`) is pinned to `keyId` in Postgres. A new pin is
+ * written right after the answer leaves, off the request path; a client faster than that write
+ * reaching the other replica would meet no pin there (a real next turn comes after the client has
+ * read the answer). An earlier test's conversation may be pinned to the same key and refreshed a
+ * moment ago, so "a recent pin to this key" would not do: the next turn could race the write.
  */
-async function pinWritten(keyId: number, since: number): Promise<void> {
+async function pinWritten(keyId: number, known: string[]): Promise<void> {
   const w = world as ConductorWorld;
   await eventually(
     async () => {
       const rows = await w.query<{ n: number }>(
-        'select count(*)::int as n from affinity where key_id = $1 and updated_at >= to_timestamp($2::float8 / 1000)',
-        [keyId, since],
+        'select count(*)::int as n from affinity where key_id = $1 and not (hash = any($2::text[]))',
+        [keyId, known],
       );
       return (rows[0]?.n ?? 0) > 0 ? true : undefined;
     },
     10_000,
-    `a pin to key ${keyId} in Postgres`,
+    `a new pin to key ${keyId} in Postgres`,
   );
 }
 
@@ -97,10 +107,10 @@ describe('prompt-cache affinity across two gateway replicas', () => {
     const before = w.upstream.calls().length;
     const conversation = newConversation('five turns');
     const turns: Turn[] = [];
-    const startedAt = Date.now() - 1_000;
+    const known = await pinnedHashes();
     for (let n = 0; n < 5; n += 1) {
       turns.push(await turn(replicas[n % 2] as Gateway, conversation, `question ${n + 1}`));
-      if (n === 0) await pinWritten(turns[0]?.keyId ?? -1, startedAt);
+      if (n === 0) await pinWritten(turns[0]?.keyId ?? -1, known);
     }
 
     const pinned = turns[0]?.keyId;
@@ -123,9 +133,9 @@ describe('prompt-cache affinity across two gateway replicas', () => {
   it('moves the conversation to the key that served when the pinned key is rate-limited, on both replicas', async () => {
     const w = world as ConductorWorld;
     const conversation = newConversation('a moving pin');
-    const startedAt = Date.now() - 1_000;
+    const known = await pinnedHashes();
     const first = await turn(replicas[0] as Gateway, conversation, 'first');
-    await pinWritten(first.keyId, startedAt);
+    await pinWritten(first.keyId, known);
     const second = await turn(replicas[1] as Gateway, conversation, 'second');
     expect([first.affinity, second.affinity]).toEqual(['miss', 'hit']);
     const pinnedSecret = secretOf.get(first.keyId) ?? '';
@@ -156,9 +166,9 @@ describe('prompt-cache affinity across two gateway replicas', () => {
     const before = w.upstream.calls().length;
     const keyIds: number[] = [];
     const words: (string | null)[] = [];
-    const startedAt = Date.now() - 1_000;
+    const known = await pinnedHashes();
     for (let n = 0; n < 4; n += 1) {
-      if (n === 1) await pinWritten(keyIds[0] ?? -1, startedAt);
+      if (n === 1) await pinWritten(keyIds[0] ?? -1, known);
       const { response } = await (replicas[n % 2] as Gateway).client.chat.completions
         .create({
           model: MODEL,

@@ -80,6 +80,11 @@ export const gatewaySchema = z
       })
       .prefault({})
       .describe('request coalescing (per provider: providers.<name>.coalescing)'),
+    affinity_lookup_timeout: duration()
+      .prefault('200ms')
+      .describe(
+        "longest a request waits to read another replica's conversation pin; then it goes on without",
+      ),
   })
   .prefault({});
 

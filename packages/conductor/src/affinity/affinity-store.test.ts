@@ -27,9 +27,9 @@ afterAll(async () => {
 });
 
 /** One replica's store; `clock` lets a test move its time (default: the real clock). */
-function replica(clock?: { now: number }): AffinityStore {
+function replica(clock?: { now: number }, storeConfig = config): AffinityStore {
   const store = createAffinityStore({
-    config,
+    config: storeConfig,
     database,
     log: pino({ level: 'silent' }),
     now: clock ? () => clock.now : Date.now,
@@ -117,5 +117,46 @@ describe('affinity store', () => {
     const key = conversation();
     a.served(key.hash, 'openai', 'other-model', 4, TTL);
     expect(a.pin(key, candidates)).toBeNull();
+  });
+
+  it('goes on without a pin when Postgres is slower than gateway.affinity_lookup_timeout, and keeps the late answer', async () => {
+    const quick = buildConfig({
+      providers: { openai: { base_url: 'http://127.0.0.1:9/v1', models: ['m1'] } },
+      gateway: { affinity_lookup_timeout: '1s' },
+    });
+    const a = replica();
+    const b = replica(undefined, quick);
+    const key = conversation();
+    a.served(key.hash, 'openai', 'm1', 5, TTL);
+    await until(
+      async () =>
+        (
+          await database.query<{ n: number }>('select count(*)::int as n from affinity where hash = $1', [
+            key.hash,
+          ])
+        )[0]?.n,
+      (n) => n === 1,
+    );
+    // Another connection holds the table: b's read waits until the lock goes.
+    const locker = await database.openSession();
+    await locker.query('begin');
+    await locker.query('lock table affinity in access exclusive mode');
+    try {
+      const started = Date.now();
+      expect(await b.pin(key, candidates)).toBeNull();
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(950);
+      expect(waited).toBeLessThan(4_000);
+    } finally {
+      await locker.query('commit');
+      await locker.close();
+    }
+    // The read finishes once the lock is gone and lands in memory: the next turn needs no round trip.
+    expect(
+      await until(
+        () => b.pin(key, candidates),
+        (pin) => pin !== null,
+      ),
+    ).toEqual({ keyId: 5, model: 'm1' });
   });
 });

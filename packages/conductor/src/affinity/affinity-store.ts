@@ -72,16 +72,12 @@ const SYNC_OVERLAP_MS = 5_000;
 /** A TTL refresh is written once the stored expiry lags the local one by this share of the TTL. */
 const REFRESH_SHARE = 0.1;
 const SWEEP_EVERY_MS = 60_000;
-/**
- * A request waits for a pin read at most this long: a slow or unreachable database costs a cache
- * miss, not the request's latency (the read still lands in memory for the next turn).
- */
-const READ_DEADLINE_MS = 200;
 const WARN_EVERY_MS = 5_000;
 
 export function createAffinityStore(deps: AffinityStoreDeps): AffinityStore {
   const { database, log, now } = deps;
   const maxConversations = deps.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
+  const lookupTimeoutMs = deps.config.gateway.affinity_lookup_timeout;
   // Insertion order is recency: a hit moves the conversation to the end, eviction takes the front.
   const conversations = new Map<string, StoredPin[]>();
   const loading = new Map<string, Promise<void>>();
@@ -207,7 +203,7 @@ export function createAffinityStore(deps: AffinityStoreDeps): AffinityStore {
         return pick(pins, candidates, at);
       }
       if (closed || !(key.continuation || key.explicit)) return null;
-      return withinDeadline(load(key.hash)).then(() => {
+      return withinDeadline(load(key.hash), lookupTimeoutMs).then(() => {
         const loaded = conversations.get(key.hash);
         return loaded === undefined ? null : pick(loaded, candidates, now());
       });
@@ -249,10 +245,15 @@ export function createAffinityStore(deps: AffinityStoreDeps): AffinityStore {
   return store;
 }
 
-function withinDeadline(read: Promise<void>): Promise<void> {
+/**
+ * A request waits for a pin read at most `gateway.affinity_lookup_timeout`: a slow or unreachable
+ * database costs a cache miss, not the request's latency (the read still lands in memory for the
+ * next turn).
+ */
+function withinDeadline(read: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, READ_DEADLINE_MS);
+    timer = setTimeout(resolve, ms);
     timer.unref();
   });
   return Promise.race([read, deadline]).finally(() => clearTimeout(timer));
