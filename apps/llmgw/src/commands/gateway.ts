@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GlobalOptions } from '../global-options.js';
 import { type AppContext, loadContext, openDatabaseWhenReachable } from '../runtime/context.js';
+import { collectBootGarbage, tuneHeapGrowth } from '../runtime/heap.js';
 import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
@@ -133,6 +134,7 @@ export function createUpstream(config: LlmgwConfig): UpstreamDeps {
 }
 
 async function runGateway(globals: GlobalOptions): Promise<number> {
+  tuneHeapGrowth();
   const context = loadContext(globals);
   const { config, log } = context;
   const database = await openDatabaseUntilSignal(context, { requireServer: 'gateway' });
@@ -154,6 +156,7 @@ async function runGateway(globals: GlobalOptions): Promise<number> {
     throw error;
   }
   log.info({ url: gateway.url, database: database.target }, 'gateway started');
+  collectBootGarbage();
   return onShutdownSignal(log, async () => {
     await gateway.stop();
     await upstream.http.close();
