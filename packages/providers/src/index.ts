@@ -17,6 +17,7 @@ export { openAiLikeAdapter, openAiLikeDefaults } from './openai-like/index.js';
 export type * from './openai-types.js';
 export { adapterFor } from './registry.js';
 export { parseDuration } from './shared/durations.js';
+export { verbatimJson } from './shared/json.js';
 export {
   invalidParameter,
   isRequestRefusal,

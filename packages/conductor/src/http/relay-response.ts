@@ -1,3 +1,4 @@
+import { verbatimJson } from '@llmgw/providers';
 import type { RelayResult } from '../contracts.js';
 import { clientErrorResponse } from './client-error.js';
 
@@ -9,7 +10,7 @@ import { clientErrorResponse } from './client-error.js';
 export function relayResponse(result: RelayResult): Response {
   switch (result.kind) {
     case 'json':
-      return new Response(JSON.stringify(result.body), {
+      return new Response(verbatimJson(result.body) ?? JSON.stringify(result.body), {
         status: result.status,
         headers: { ...result.headers, 'content-type': 'application/json; charset=utf-8' },
       });

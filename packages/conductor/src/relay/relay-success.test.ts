@@ -1,5 +1,7 @@
+import { verbatimJson } from '@llmgw/providers';
 import { createTestUpstream, type TestUpstream } from '@llmgw/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { relayResponse } from '../http/relay-response.js';
 import {
   chatInput,
   createRelayWorld,
@@ -26,6 +28,19 @@ afterAll(async () => {
 });
 
 describe('a request served on the first attempt', () => {
+  test('non-stream: a completion that needs no repair reaches the client as the upstream wrote it', async () => {
+    const ok = key('test-ok-');
+    world = createRelayWorld(upstream.url, [ok]);
+    const result = await world.relay.relay(chatInput([tierOf(ok)], { text: 'verbatim' }));
+    expect(result.kind).toBe('json');
+    if (result.kind !== 'json') return;
+    const upstreamText = verbatimJson(result.body);
+    expect(upstreamText).toMatch(/^\{.*"ok: verbatim"/s);
+    const response = relayResponse(result);
+    expect(await response.text()).toBe(upstreamText);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
   test('non-stream: the completion, every SPEC header, usage released and recorded', async () => {
     const ok = key('test-ok-');
     world = createRelayWorld(upstream.url, [ok]);

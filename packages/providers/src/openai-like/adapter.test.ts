@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { verbatimJson } from '../shared/json.js';
 import { bare, context, crlf, expectSplitInvariant, fixture, replay } from '../shared/testing.js';
 import { openAiLikeAdapter as adapter } from './index.js';
 
@@ -75,6 +76,18 @@ describe('openai_like responses', () => {
     expect(completion.choices[0]?.message.content).toBe('Lima.');
     expect(completion.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
     expect(completion.service_tier).toBe('default');
+  });
+
+  it('vouches for the upstream text when nothing needed filling in, and not otherwise', () => {
+    const text = fixture(import.meta.url, 'chat-completion.json');
+    expect(verbatimJson(adapter.parseChatResponse(200, {}, text))).toBe(text);
+
+    const { created: _created, ...withoutCreated } = JSON.parse(text) as Record<string, unknown>;
+    const repaired = adapter.parseChatResponse(200, {}, JSON.stringify(withoutCreated));
+    expect(typeof repaired.created).toBe('number');
+    expect(verbatimJson(repaired)).toBeUndefined();
+    // Leading blank lines are dropped by a re-serialisation rather than sent on.
+    expect(verbatimJson(adapter.parseChatResponse(200, {}, `\n\n${text}`))).toBeUndefined();
   });
 
   it('tolerates DeepSeek keep-alive blank lines before the JSON', () => {

@@ -1,6 +1,13 @@
 import { LlmgwError } from '@llmgw/core';
 import type { ChatCompletion, EmbeddingsResponse } from '../openai-types.js';
-import { arrayField, isRecord, parseJsonObject, recordsOf, stringField } from '../shared/json.js';
+import {
+  arrayField,
+  isRecord,
+  keepVerbatim,
+  parseJsonObject,
+  recordsOf,
+  stringField,
+} from '../shared/json.js';
 import { classifyFailure } from './errors.js';
 
 /**
@@ -22,6 +29,10 @@ export function parseChatResponse(
   if (!Array.isArray(body.choices)) {
     throw new LlmgwError('upstream chat completion has no choices', { reason: 'server_error', status });
   }
+  if (isComplete(body) && bodyText.charCodeAt(0) === OPEN_BRACE) {
+    // Nothing to fill in: the client gets the upstream's own bytes (no second JSON.stringify).
+    return keepVerbatim(body as unknown as ChatCompletion, bodyText);
+  }
   return {
     ...body,
     id: stringField(body, 'id') ?? '',
@@ -30,6 +41,18 @@ export function parseChatResponse(
     model: stringField(body, 'model') ?? '',
     choices: body.choices as ChatCompletion['choices'],
   };
+}
+
+const OPEN_BRACE = 0x7b;
+
+/** Every field the repair below would fill is already there, with the right type. */
+function isComplete(body: Record<string, unknown>): boolean {
+  return (
+    typeof body.id === 'string' &&
+    body.object === 'chat.completion' &&
+    typeof body.created === 'number' &&
+    typeof body.model === 'string'
+  );
 }
 
 export function parseEmbeddingsResponse(bodyText: string, model: string): EmbeddingsResponse {

@@ -16,6 +16,23 @@ export function tryParseJson(text: string | undefined): unknown {
   }
 }
 
+const verbatim = new WeakMap<object, string>();
+
+/**
+ * Records that `text` is a faithful JSON rendering of `body` (it was parsed from it and nothing was
+ * repaired), so the gateway can send the upstream's bytes on instead of serialising the object again.
+ * Callers must not change `body` afterwards.
+ */
+export function keepVerbatim<T extends object>(body: T, text: string): T {
+  verbatim.set(body, text);
+  return body;
+}
+
+/** The upstream text `body` was parsed from, when `keepVerbatim` vouched for it. */
+export function verbatimJson(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null ? verbatim.get(body) : undefined;
+}
+
 /** A 2xx body that must be a JSON object; anything else is the upstream's fault (server_error). */
 export function parseJsonObject(text: string, what: string): JsonRecord {
   const value = tryParseJson(text);
