@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GlobalOptions } from '../global-options.js';
 import { type AppContext, loadContext, openDatabaseWhenReachable } from '../runtime/context.js';
-import { collectBootGarbage, tuneHeapGrowth } from '../runtime/heap.js';
+import { tuneHeapGrowth } from '../runtime/heap.js';
 import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
@@ -156,7 +156,6 @@ async function runGateway(globals: GlobalOptions): Promise<number> {
     throw error;
   }
   log.info({ url: gateway.url, database: database.target }, 'gateway started');
-  collectBootGarbage();
   return onShutdownSignal(log, async () => {
     await gateway.stop();
     await upstream.http.close();

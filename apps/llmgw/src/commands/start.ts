@@ -3,7 +3,7 @@ import { createKeeperMetrics, keeperDuties, openPgLockSession, startKeeper } fro
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../global-options.js';
 import { loadContext } from '../runtime/context.js';
-import { collectBootGarbage, tuneHeapGrowth } from '../runtime/heap.js';
+import { tuneHeapGrowth } from '../runtime/heap.js';
 import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 import {
@@ -67,7 +67,6 @@ async function runStart(globals: GlobalOptions): Promise<number> {
     { url: gateway.url, database: database.target, keysDir: globals.keysDir },
     'llmgw started: keeper and gateway',
   );
-  collectBootGarbage();
   return onShutdownSignal(log, async () => {
     // Clients first: drain the gateway, then stop probing, then close what both used.
     await gateway.stop();

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { GlobalOptions } from '../global-options.js';
 import { loadContext, openDatabaseWhenReachable } from '../runtime/context.js';
-import { collectBootGarbage, tuneHeapGrowth } from '../runtime/heap.js';
+import { tuneHeapGrowth } from '../runtime/heap.js';
 import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
@@ -55,7 +55,6 @@ async function runWorker(globals: GlobalOptions): Promise<number> {
   metrics.watchLeader(() => keeper.isLeader());
   const metricsServer = await serveKeeperMetrics(registry, config.keeper, log);
   log.info({ database: database.target, keysDir: globals.keysDir }, 'keeper started');
-  collectBootGarbage();
   return onShutdownSignal(log, async () => {
     await metricsServer?.close();
     await keeper.stop();

@@ -7,10 +7,7 @@ import { HEAP_GROWING_PERCENT, heapGrowthFlag } from './heap.js';
 const run = promisify(execFile);
 const HEAP_MODULE = fileURLToPath(new URL('./heap.ts', import.meta.url));
 
-/**
- * A child process that keeps ~20 MB live and churns objects which outlive a few scavenges (they are
- * promoted, then die), like request-scoped garbage under load; prints the old space's peak size.
- */
+/** Runs `code` as an ES module in a fresh Node process (its own heap); answers what it printed. */
 async function runModule(code: string): Promise<string> {
   const { stdout } = await run(
     process.execPath,
@@ -22,11 +19,15 @@ async function runModule(code: string): Promise<string> {
   return stdout.trim();
 }
 
-async function peakOldSpaceMb(tuned: boolean): Promise<number> {
+/**
+ * A child process that keeps ~20 MB live and churns objects which outlive a few scavenges (they are
+ * promoted, then die), like request-scoped garbage under load; prints the old space's peak size.
+ */
+async function peakOldSpaceMb(env: Record<string, string>): Promise<number> {
   const code = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { tuneHeapGrowth } from ${JSON.stringify(HEAP_MODULE)};
-    if (${tuned}) tuneHeapGrowth([], {});
+    tuneHeapGrowth([], ${JSON.stringify(env)});
     const live = Array.from({ length: 200000 }, (_, i) => ({ i, s: 'live-' + i }));
     const ring = new Array(200000);
     let peak = 0;
@@ -39,19 +40,17 @@ async function peakOldSpaceMb(tuned: boolean): Promise<number> {
     }
     console.log(Math.round(peak / 1048576), live.length);
   `;
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code],
-    {
-      timeout: 30_000,
-    },
-  );
-  return Number(stdout.trim().split(' ')[0]);
+  return Number((await runModule(code)).split(' ')[0]);
 }
 
 describe('heap growth of long-running commands', () => {
   it('keeps the old generation far smaller while promoted garbage churns', async () => {
-    const [plain, tuned] = await Promise.all([peakOldSpaceMb(false), peakOldSpaceMb(true)]);
+    // 300 % is V8's own choice on a machine with a few GB of RAM; fixed here so a small machine gives
+    // the same comparison.
+    const [plain, tuned] = await Promise.all([
+      peakOldSpaceMb({ LLMGW_HEAP_GROWING_PERCENT: '300' }),
+      peakOldSpaceMb({}),
+    ]);
     expect(plain).toBeGreaterThan(0);
     expect(tuned).toBeLessThan(plain * 0.7);
   }, 60_000);
@@ -72,23 +71,4 @@ describe('heap growth of long-running commands', () => {
       /LLMGW_HEAP_GROWING_PERCENT must be a whole number.*"1\.5x"/,
     );
   });
-
-  it('collects what booting left in the old generation, without a gc global in the process', async () => {
-    const out = await runModule(`
-      import { getHeapSpaceStatistics } from 'node:v8';
-      import { collectBootGarbage } from ${JSON.stringify(HEAP_MODULE)};
-      const oldUsed = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space').space_used_size;
-      // Boot-like garbage: large enough to be promoted, then dropped.
-      let boot = Array.from({ length: 400000 }, (_, i) => ({ i, s: 'boot-' + i }));
-      for (let n = 0; n < 3; n += 1) boot = boot.map((entry) => ({ ...entry }));
-      boot = null;
-      const before = oldUsed();
-      collectBootGarbage();
-      console.log(Math.round(before / 1048576), Math.round(oldUsed() / 1048576), typeof globalThis.gc);
-    `);
-    const [before, after, gcGlobal] = out.split(' ');
-    expect(Number(before)).toBeGreaterThan(20);
-    expect(Number(after)).toBeLessThan(Number(before) / 2);
-    expect(gcGlobal).toBe('undefined');
-  }, 60_000);
 });

@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { LlmgwError } from '@llmgw/core';
 
 /**
@@ -43,16 +42,4 @@ export function tuneHeapGrowth(
 ): void {
   const flag = heapGrowthFlag(execArgv, env);
   if (flag !== null) setFlagsFromString(flag);
-}
-
-/**
- * One full GC once a long-running command has booted. Until V8's first full GC the old generation may
- * grow to its start-up limit (≈70 MB here) whatever the growing factor, so the first minute under load
- * peaked 30 MB above the rest. Collecting the boot's garbage sizes the next limit from the real live set.
- * `gc` is reached through a fresh context: exposing it there leaves this context's globals untouched.
- */
-export function collectBootGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  const gc: unknown = runInNewContext('gc');
-  if (typeof gc === 'function') gc();
 }
