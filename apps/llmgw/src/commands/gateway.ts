@@ -134,8 +134,8 @@ export function createUpstream(config: LlmgwConfig): UpstreamDeps {
 }
 
 async function runGateway(globals: GlobalOptions): Promise<number> {
-  tuneHeapGrowth();
   const context = loadContext(globals);
+  tuneHeapGrowth(context.env);
   const { config, log } = context;
   const database = await openDatabaseUntilSignal(context, { requireServer: 'gateway' });
   if (!database) return 0;

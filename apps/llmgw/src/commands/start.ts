@@ -14,8 +14,8 @@ import {
 } from './gateway.js';
 
 async function runStart(globals: GlobalOptions): Promise<number> {
-  tuneHeapGrowth();
   const context = loadContext(globals);
+  tuneHeapGrowth(context.env);
   const { config, log } = context;
   const database = await openDatabaseUntilSignal(context, {});
   if (!database) return 0;

@@ -17,8 +17,8 @@ import { createProcessRegistry } from '../runtime/metrics-registry.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
 async function runWorker(globals: GlobalOptions): Promise<number> {
-  tuneHeapGrowth();
   const context = loadContext(globals);
+  tuneHeapGrowth(context.env);
   const { config, log } = context;
   const booting = new AbortController();
   const bootStop = () => booting.abort();

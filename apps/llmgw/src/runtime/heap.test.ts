@@ -27,7 +27,7 @@ async function peakOldSpaceMb(env: Record<string, string>): Promise<number> {
   const code = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { tuneHeapGrowth } from ${JSON.stringify(HEAP_MODULE)};
-    tuneHeapGrowth([], ${JSON.stringify(env)});
+    tuneHeapGrowth(${JSON.stringify(env)}, []);
     const live = Array.from({ length: 200000 }, (_, i) => ({ i, s: 'live-' + i }));
     const ring = new Array(200000);
     let peak = 0;
@@ -56,14 +56,17 @@ describe('heap growth of long-running commands', () => {
   }, 60_000);
 
   it('leaves a factor the operator gave node on its command line alone', () => {
-    expect(heapGrowthFlag(['--heap-growing-percent=200'])).toBeNull();
-    expect(heapGrowthFlag(['--heap_growing_percent=200'])).toBeNull();
-    expect(heapGrowthFlag(['--enable-source-maps'])).toBe(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    expect(heapGrowthFlag(['--heap-growing-percent=200'], {})).toBeNull();
+    expect(heapGrowthFlag(['--heap_growing_percent=200'], {})).toBeNull();
+    expect(heapGrowthFlag(['--enable-source-maps'], {})).toBe(
+      `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
+    );
   });
 
   it('takes LLMGW_HEAP_GROWING_PERCENT, 0 meaning V8 decides, and names the variable when it is not a number', () => {
     expect(heapGrowthFlag([], { LLMGW_HEAP_GROWING_PERCENT: '100' })).toBe('--heap-growing-percent=100');
     expect(heapGrowthFlag([], { LLMGW_HEAP_GROWING_PERCENT: '0' })).toBeNull();
+    expect(heapGrowthFlag([], { LLMGW_HEAP_GROWING_PERCENT: '00' })).toBeNull();
     expect(heapGrowthFlag([], { LLMGW_HEAP_GROWING_PERCENT: '' })).toBe(
       `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
     );

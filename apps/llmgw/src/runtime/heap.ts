@@ -1,11 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
+import type { Environment } from '@llmgw/config';
 import { LlmgwError } from '@llmgw/core';
 
 /**
  * V8 lets the old generation grow to 4× what survived the last full GC on a machine with a few GB of
  * RAM. A gateway's live heap is small (≈20 MB) but under load it promotes request-scoped garbage at
- * ≈10 MB/s (objects that outlive two scavenges at 50 connections), so RSS climbed towards 200 MB before
- * each full GC. 1.5× keeps the peak near 140 MB at 50 connections; the extra full GCs mark only the
+ * ≈10 MB/s (objects that outlive two scavenges at 50 connections), so RSS reached 205–210 MB before
+ * each full GC. 1.5× keeps it at 140–175 MB at 50 connections; the extra full GCs mark only the
  * small live set and did not show above run-to-run noise in CPU per request (docs/design/conductor.md).
  */
 export const HEAP_GROWING_PERCENT = 50;
@@ -17,10 +18,7 @@ const FLAG = '--heap-growing-percent';
  * gave `node --heap-growing-percent`, or set `LLMGW_HEAP_GROWING_PERCENT=0`. Another whole number in
  * that variable replaces the default 50; anything else is refused with the variable's name.
  */
-export function heapGrowthFlag(
-  execArgv: readonly string[],
-  env: Record<string, string | undefined> = {},
-): string | null {
+export function heapGrowthFlag(execArgv: readonly string[], env: Environment): string | null {
   if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg))) return null;
   const chosen = env.LLMGW_HEAP_GROWING_PERCENT?.trim();
   if (chosen === undefined || chosen === '') return `${FLAG}=${HEAP_GROWING_PERCENT}`;
@@ -29,17 +27,15 @@ export function heapGrowthFlag(
       `LLMGW_HEAP_GROWING_PERCENT must be a whole number of per cent (0 = V8's default), not "${chosen}"`,
     );
   }
-  return chosen === '0' || Number(chosen) === 0 ? null : `${FLAG}=${Number(chosen)}`;
+  const percent = Number(chosen);
+  return percent === 0 ? null : `${FLAG}=${percent}`;
 }
 
 /**
  * Applies `heapGrowthFlag` to this process. V8 reads the factor each time it sizes the old generation
  * after a full GC, so setting it at start-up takes effect.
  */
-export function tuneHeapGrowth(
-  execArgv: readonly string[] = process.execArgv,
-  env: Record<string, string | undefined> = process.env,
-): void {
+export function tuneHeapGrowth(env: Environment, execArgv: readonly string[] = process.execArgv): void {
   const flag = heapGrowthFlag(execArgv, env);
   if (flag !== null) setFlagsFromString(flag);
 }
