@@ -27,47 +27,78 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  * measured from its *scheduled* start, so a stalled server cannot hide its queueing (no coordinated
  * omission). Latencies are in milliseconds with microsecond resolution.
  */
-export async function openLoop(target: Target, rate: number, durationMs: number): Promise<LatencySummary> {
-  const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
-  const latencies: number[] = [];
-  let ok = 0;
-  let failed = 0;
+export function openLoop(target: Target, rate: number, durationMs: number): Promise<LatencySummary> {
+  return openLoopAlternating([target], rate, durationMs).then(([summary]) => summary as LatencySummary);
+}
+
+/**
+ * Open-loop load on several targets in turn: one fixed-rate schedule whose successive `sliceMs` slices
+ * go to each target in rotation, until each had `durationMs`. Compared targets (direct and through the
+ * gateway) then see the same minutes of a shared machine rather than consecutive ones, whose load
+ * drifts; each keeps its own keep-alive connections across its slices.
+ */
+export async function openLoopAlternating(
+  targets: readonly Target[],
+  rate: number,
+  durationMs: number,
+  sliceMs = 1000,
+): Promise<LatencySummary[]> {
+  const runs = targets.map((target) => ({
+    target,
+    agent: new Agent({ connections: 256, keepAliveTimeout: 30_000 }),
+    latencies: [] as number[],
+    sent: 0,
+    ok: 0,
+    failed: 0,
+  }));
   const intervalNs = BigInt(Math.round(1e9 / rate));
+  const perSlice = Math.max(1, Math.round((rate * sliceMs) / 1000));
   const start = process.hrtime.bigint();
-  const total = Math.round((rate * durationMs) / 1000);
+  const total = Math.round((rate * durationMs) / 1000) * runs.length;
   const inflight: Promise<void>[] = [];
   for (let index = 0; index < total; index += 1) {
+    const run = runs[Math.floor(index / perSlice) % runs.length];
+    if (run === undefined) break;
     const scheduled = start + intervalNs * BigInt(index);
     const now = process.hrtime.bigint();
     if (scheduled > now) {
       const waitMs = Number(scheduled - now) / 1e6;
       if (waitMs >= 1) await new Promise((resolve) => setTimeout(resolve, Math.floor(waitMs)));
     }
+    run.sent += 1;
+    const { target } = run;
     inflight.push(
-      request(target.url, { method: 'POST', headers: target.headers, body: target.body, dispatcher: agent })
+      request(target.url, {
+        method: 'POST',
+        headers: target.headers,
+        body: target.body,
+        dispatcher: run.agent,
+      })
         .then(async (response) => {
           await response.body.text();
-          latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
-          if (response.statusCode === 200) ok += 1;
-          else failed += 1;
+          run.latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+          if (response.statusCode === 200) run.ok += 1;
+          else run.failed += 1;
         })
         .catch(() => {
-          failed += 1;
+          run.failed += 1;
         }),
     );
   }
   await Promise.all(inflight);
-  await agent.close();
-  const sorted = latencies.sort((a, b) => a - b);
-  return {
-    rate,
-    sent: total,
-    ok,
-    failed,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p99: percentile(sorted, 0.99),
-  };
+  await Promise.all(runs.map((run) => run.agent.close()));
+  return runs.map((run) => {
+    const sorted = run.latencies.sort((a, b) => a - b);
+    return {
+      rate,
+      sent: run.sent,
+      ok: run.ok,
+      failed: run.failed,
+      p50: percentile(sorted, 0.5),
+      p90: percentile(sorted, 0.9),
+      p99: percentile(sorted, 0.99),
+    };
+  });
 }
 
 /** Time to the first body byte of a streamed answer, sequentially, `count` times; p50/p99 in ms. */
