@@ -200,7 +200,10 @@ async function main() {
       ['metric', 'value'],
       ['throughput bare proxy (req/s, 50 conn)', bareRps.toFixed(0)],
       ['throughput gateway (req/s, 50 conn)', gatewayRps.toFixed(0)],
-      [`gateway / bare proxy (median of ${rounds.length} rounds)`, `${((gatewayRps / bareRps) * 100).toFixed(1)}%`],
+      [
+        `gateway / bare proxy (median of ${rounds.length} rounds)`,
+        `${((gatewayRps / bareRps) * 100).toFixed(1)}%`,
+      ],
       ['  each round', rounds.map((entry) => `${(entry.share * 100).toFixed(1)}%`).join(', ')],
       ...[200, 500].flatMap((rate) => {
         const entry = latency[rate] as { addedP50: number; addedP99: number; gateway: { failed: number } };
