@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { openLoop, openLoopAlternating, streamFirstByte, type Target } from './open-loop.js';
+import { openLoop, openLoopAlternating, streamFirstByteAlternating, type Target } from './open-loop.js';
 import { type Child, rssMb, startChild } from './processes.js';
 
 const args = new Map(
@@ -162,8 +162,15 @@ async function main() {
       };
     }
     results.latency = latency;
-    const streamDirect = await streamFirstByte({ ...direct, body: STREAM_BODY }, 200);
-    const streamGateway = await streamFirstByte({ ...viaGateway, body: STREAM_BODY }, 200);
+    // One request direct, one through the gateway, in turn: the same moments of the machine for both.
+    const [streamDirect, streamGateway] = await streamFirstByteAlternating(
+      [
+        { ...direct, body: STREAM_BODY },
+        { ...viaGateway, body: STREAM_BODY },
+      ],
+      200,
+    );
+    if (streamDirect === undefined || streamGateway === undefined) throw new Error('no first-byte summary');
     results.streamFirstByte = {
       direct: streamDirect,
       gateway: streamGateway,
