@@ -15,7 +15,6 @@ import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { clientAbort, readBody } from './body-limit.js';
 import { clientErrorResponse } from './client-error.js';
-import { coalesceFirstWrite } from './first-write.js';
 import { type ParsedRequest, parseRequest } from './parse-request.js';
 import { relayResponse } from './relay-response.js';
 import { requestHeader } from './request-header.js';
@@ -35,9 +34,7 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
   if (!read.ok) return clientErrorResponse(read.error);
   const parsed = parseRequest(read.text, operation);
   if (!parsed.ok) return clientErrorResponse(parsed.error);
-  const result = await relayParsedRequest(c, deps, operation, parsed.request);
-  if (result.kind === 'stream') coalesceFirstWrite(c);
-  return relayResponse(result);
+  return relayResponse(await relayParsedRequest(c, deps, operation, parsed.request));
 }
 
 /**

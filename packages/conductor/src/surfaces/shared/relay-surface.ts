@@ -3,7 +3,6 @@ import type { ClientError, NativeRequest, RelayResult } from '../../contracts.js
 import type { AppDeps } from '../../http/app-deps.js';
 import type { AppEnv } from '../../http/app-env.js';
 import { readBody } from '../../http/body-limit.js';
-import { coalesceFirstWrite } from '../../http/first-write.js';
 import { relayParsedRequest } from '../../http/openai-routes.js';
 import type { ParsedRequest } from '../../http/parse-request.js';
 import { type Fields, isRequestError, parseJsonObject, toClientError } from './fields.js';
@@ -45,7 +44,6 @@ export async function relayThroughSurface<Plan>(
   // Still translated first: any attempt may land on a provider that only speaks chat.
   const native = surface.nativeOf?.(body);
   const result = await relayParsedRequest(c, deps, 'chat', surface.chatOf(plan), native);
-  if (result.kind === 'stream') coalesceFirstWrite(c);
   return { kind: 'relayed', plan, result };
 }
 
