@@ -27,8 +27,10 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  * measured from its *scheduled* start, so a stalled server cannot hide its queueing (no coordinated
  * omission). Latencies are in milliseconds with microsecond resolution.
  */
-export function openLoop(target: Target, rate: number, durationMs: number): Promise<LatencySummary> {
-  return openLoopAlternating([target], rate, durationMs).then(([summary]) => summary as LatencySummary);
+export async function openLoop(target: Target, rate: number, durationMs: number): Promise<LatencySummary> {
+  const [summary] = await openLoopAlternating([target], rate, durationMs);
+  if (summary === undefined) throw new Error('open loop gave no summary');
+  return summary;
 }
 
 /**

@@ -7,7 +7,6 @@ const LOGGER_MODULE = fileURLToPath(new URL('./logger.ts', import.meta.url));
 interface Captured {
   /** Each `data` event of the child's stdout pipe: one per write the child made (or fewer). */
   chunks: { at: number; text: string }[];
-  startedAt: number;
   code: number | null;
 }
 
@@ -25,7 +24,7 @@ function runWithLogger(body: string): Promise<Captured> {
       ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    const captured: Captured = { chunks: [], startedAt: Date.now(), code: null };
+    const captured: Captured = { chunks: [], code: null };
     child.stdout.on('data', (chunk: Buffer) =>
       captured.chunks.push({ at: Date.now(), text: chunk.toString('utf8') }),
     );
