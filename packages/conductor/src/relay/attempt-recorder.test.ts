@@ -112,6 +112,21 @@ describe('attempt recorder', () => {
     expect(Number(distinct?.count)).toBe(1000);
   });
 
+  test('under steady load, records that arrive during a write wait for the timer instead of a write each', async () => {
+    const recorder = createAttemptRecorder({ database, log: capturedLog().log, flushMs: 200 });
+    // About 1,000 records over one second, a few every millisecond, as a busy gateway records them.
+    const startedAt = Date.now();
+    let index = 0;
+    while (Date.now() - startedAt < 1_000) {
+      for (let burst = 0; burst < 3; burst += 1) recorder.record(attempt(index++));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await recorder.close();
+    expect(await count()).toBe(index);
+    // Five timer flushes in that second and the one at close; one insert per round trip made hundreds.
+    expect(await batches()).toBeLessThanOrEqual(8);
+  });
+
   test('close() flushes what the timer has not written yet', async () => {
     const recorder = createAttemptRecorder({ database, log: capturedLog().log, flushMs: 60_000 });
     for (let index = 0; index < 7; index += 1) recorder.record(attempt(index));
