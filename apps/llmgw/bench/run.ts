@@ -149,32 +149,48 @@ async function main() {
 
     const latency: Record<string, unknown> = {};
     for (const rate of [200, 500]) {
-      // Direct and through the gateway alternate second by second, as the throughput rounds do: a p99
-      // read from two consecutive 10 s windows mostly measured how this shared machine drifted between
-      // them (the direct p99 alone ranged 1–8 ms from one window to the next).
-      const [base, through] = await openLoopAlternating([direct, viaGateway], rate, seconds * 1000);
-      if (base === undefined || through === undefined) throw new Error('open loop gave no summary');
+      // Direct, through the gateway and through the bare proxy alternate second by second, as the
+      // throughput rounds do: a p99 read from two consecutive 10 s windows mostly measured how this
+      // shared machine drifted between them (the direct p99 alone ranged 1–8 ms from one window to the
+      // next). The bare proxy's added latency is the floor any Node hop pays on this machine that day.
+      const [base, through, hop] = await openLoopAlternating(
+        [direct, viaGateway, viaBare],
+        rate,
+        seconds * 1000,
+      );
+      if (base === undefined || through === undefined || hop === undefined) {
+        throw new Error('open loop gave no summary');
+      }
       latency[rate] = {
         direct: base,
         gateway: through,
+        bareProxy: hop,
         addedP50: through.p50 - base.p50,
         addedP99: through.p99 - base.p99,
+        bareAddedP50: hop.p50 - base.p50,
+        bareAddedP99: hop.p99 - base.p99,
       };
     }
     results.latency = latency;
-    // One request direct, one through the gateway, in turn: the same moments of the machine for both.
-    const [streamDirect, streamGateway] = await streamFirstByteAlternating(
+    // One request direct, one through the gateway, one through the bare proxy, in turn: the same
+    // moments of the machine for all three.
+    const [streamDirect, streamGateway, streamBare] = await streamFirstByteAlternating(
       [
         { ...direct, body: STREAM_BODY },
         { ...viaGateway, body: STREAM_BODY },
+        { ...viaBare, body: STREAM_BODY },
       ],
       200,
     );
-    if (streamDirect === undefined || streamGateway === undefined) throw new Error('no first-byte summary');
+    if (streamDirect === undefined || streamGateway === undefined || streamBare === undefined) {
+      throw new Error('no first-byte summary');
+    }
     results.streamFirstByte = {
       direct: streamDirect,
       gateway: streamGateway,
+      bareProxy: streamBare,
       addedP50: streamGateway.p50 - streamDirect.p50,
+      bareAddedP50: streamBare.p50 - streamDirect.p50,
     };
     clearInterval(sampler);
     // Idle after load: V8 gives back the young generation it grew under load only once allocation has
@@ -213,14 +229,25 @@ async function main() {
       ],
       ['  each round', rounds.map((entry) => `${(entry.share * 100).toFixed(1)}%`).join(', ')],
       ...[200, 500].flatMap((rate) => {
-        const entry = latency[rate] as { addedP50: number; addedP99: number; gateway: { failed: number } };
+        const entry = latency[rate] as {
+          addedP50: number;
+          addedP99: number;
+          bareAddedP50: number;
+          bareAddedP99: number;
+          gateway: { failed: number };
+        };
         return [
           [`added p50 @${rate} req/s (ms)`, entry.addedP50.toFixed(3)],
           [`added p99 @${rate} req/s (ms)`, entry.addedP99.toFixed(3)],
+          [
+            `  bare proxy added p50 / p99 (ms)`,
+            `${entry.bareAddedP50.toFixed(3)} / ${entry.bareAddedP99.toFixed(3)}`,
+          ],
           [`failed @${rate} req/s`, String(entry.gateway.failed)],
         ];
       }),
       ['stream first byte added p50 (ms)', (streamGateway.p50 - streamDirect.p50).toFixed(3)],
+      ['  bare proxy first byte added p50 (ms)', (streamBare.p50 - streamDirect.p50).toFixed(3)],
       ['gateway RSS idle, before any request (MB)', rssCold.toFixed(1)],
       ['gateway RSS just after the warm-up (MB)', rssAfterWarmUp.toFixed(1)],
       [`gateway RSS idle, ${settleSeconds} s after load (MB)`, rssSettled.toFixed(1)],
