@@ -182,6 +182,36 @@ describe('llmgw gateway through the official openai SDK', () => {
     expect(next.choices[0]?.message.content).toBe('ok: still there?');
   });
 
+  it('ends a stream that breaks after the first byte with an error event and [DONE]', async () => {
+    const w = world as ConductorWorld;
+    for (const secret of secrets) w.upstream.setBehavior(secret, { kind: 'cut_stream', afterChunks: 2 });
+    try {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'one two three four five six seven' }],
+          stream: true,
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+      expect(response.headers.get('x-llm-attempts')).toBe('1');
+      const events = (await response.text()).split('\n\n').filter(Boolean);
+      // The chunks sent before the break reached the client, then an explicit error, then the end.
+      expect(events.at(-1)).toBe('data: [DONE]');
+      const error = JSON.parse(events.at(-2)?.replace(/^data: /, '') ?? '{}').error;
+      expect(error).toMatchObject({ type: 'upstream_error' });
+      expect(error.message).toMatch(/^upstream stream failed/);
+      const chunks = events.slice(0, -2).map((event) => JSON.parse(event.replace(/^data: /, '')));
+      expect(chunks.length).toBeGreaterThanOrEqual(2);
+      for (const chunk of chunks) expect(chunk.object).toBe('chat.completion.chunk');
+    } finally {
+      for (const secret of secrets) w.upstream.clearBehavior(secret);
+    }
+  });
+
   it('never writes a key into any log line', () => {
     expect(ledger.processes.length).toBe(2);
     expect(ledger.processes.every((process) => process.lines().length > 0)).toBe(true);

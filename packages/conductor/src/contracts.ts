@@ -158,8 +158,29 @@ export type RelayResult =
       body: ReadableStream<Uint8Array>;
       headers: RelayHeaders;
       format?: NativeRequest['kind'];
+      /** The same SSE as text to pull, for a writer that skips the web stream (the gateway's own socket). */
+      feed?: SseFeed;
     }
   | { kind: 'error'; error: ClientError; headers: RelayHeaders };
+
+/** One read of an SSE feed: text for the client (maybe empty) and whether it is the last. */
+export interface SseRead {
+  text: string;
+  last: boolean;
+}
+
+/**
+ * A chat stream's SSE text, pulled one piece at a time by exactly one consumer. `read` resolves
+ * `undefined` once the stream ended another way (aborted); `onAbort` gives the closing text of an abort
+ * that came between reads (empty when the client left); `cancel` is the consumer leaving.
+ */
+export interface SseFeed {
+  /** True for the first consumer only: a feed read twice would lose pieces. */
+  claim(): boolean;
+  read(): Promise<SseRead | undefined>;
+  onAbort(close: (text: string) => void): void;
+  cancel(): void;
+}
 
 export interface Relay {
   relay(input: RelayInput): Promise<RelayResult>;

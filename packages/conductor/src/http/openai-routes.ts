@@ -34,7 +34,7 @@ async function relayRequest(c: Context<AppEnv>, operation: Operation, deps: AppD
   if (!read.ok) return clientErrorResponse(read.error);
   const parsed = parseRequest(read.text, operation);
   if (!parsed.ok) return clientErrorResponse(parsed.error);
-  return relayResponse(await relayParsedRequest(c, deps, operation, parsed.request));
+  return relayResponse(await relayParsedRequest(c, deps, operation, parsed.request), c.env?.outgoing);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ChatCompletionRequest, ProviderAdapter } from '@llmgw/providers';
 import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
 import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
-import { createSseBody } from './sse-body.js';
+import { createSseFeed, sseResult } from './sse-body.js';
 import { settleStreamEnd } from './stream-end.js';
 import { createStreamSource, type StreamPull, type StreamSource } from './stream-source.js';
 
@@ -59,14 +59,14 @@ export async function attemptStream(ctx: AttemptContext, onEnd: () => void): Pro
   abort.disarmFirstByte();
   const ttfbMs = deps.now() - startedAt;
   const headers = ctx.journey.headers({ lease, word: 'ok' });
-  const body = createSseBody({
+  const feed = createSseFeed({
     source,
     first,
     abort,
     judge,
     onEnd: settleStreamEnd(ctx, { startedAt, ttfbMs, status }, onEnd),
   });
-  return { kind: 'done', result: { kind: 'stream', body, headers }, streaming: true };
+  return { kind: 'done', result: sseResult(feed, headers), streaming: true };
 }
 
 function streamBody(ctx: AttemptContext): ChatCompletionRequest {
