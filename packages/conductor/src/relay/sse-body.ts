@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from '@llmgw/providers';
-import type { SseFeed, SseRead } from '../contracts.js';
+import type { RelayHeaders, RelayResult, SseFeed, SseRead } from '../contracts.js';
 import type { AttemptAbort } from './abort.js';
 import type { AttemptEnd } from './attempt-end.js';
 import type { StreamPull, StreamSource } from './stream-source.js';
@@ -116,10 +116,7 @@ export function sseStream(feed: SseFeed): ReadableStream<Uint8Array> {
  * feed straight to the socket instead (`writeSse`). Reading `body` claims the feed, so a result copied
  * with its feed (`{ ...result }`) is still written once, through its web stream.
  */
-export function sseResult(
-  feed: SseFeed,
-  headers: Record<string, string>,
-): { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: Record<string, string>; feed: SseFeed } {
+export function sseResult(feed: SseFeed, headers: RelayHeaders): Extract<RelayResult, { kind: 'stream' }> {
   let body: ReadableStream<Uint8Array> | undefined;
   return {
     kind: 'stream',
