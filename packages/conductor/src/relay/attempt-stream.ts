@@ -2,7 +2,8 @@ import type { ChatCompletionRequest, ProviderAdapter } from '@llmgw/providers';
 import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
 import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
 import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
-import { createSseFeed, sseResult } from './sse-body.js';
+import { createSseFeed } from './sse-body.js';
+import { sseResult } from './sse-feed.js';
 import { settleStreamEnd } from './stream-end.js';
 import { createStreamSource, type StreamPull, type StreamSource } from './stream-source.js';
 

@@ -2,6 +2,7 @@ import type { UpstreamResponse } from '@llmgw/http';
 import type { ResponsesStreamParser, Usage } from '@llmgw/providers';
 import type { AttemptAbort } from './abort.js';
 import type { AttemptEnd } from './attempt-end.js';
+import { createFeed, sseStream } from './sse-feed.js';
 
 /** The next piece of a native stream for the client: events, the proper end, or a break. */
 export type NativePull =
@@ -67,8 +68,6 @@ export function createNativeSource(response: UpstreamResponse, parser: Responses
   };
 }
 
-const encoder = new TextEncoder();
-
 export interface NativeSseBodyOptions {
   source: NativeSource;
   /** Events read while deciding that the attempt had started (the first byte). */
@@ -85,57 +84,24 @@ export interface NativeSseBodyOptions {
  * format's error events (the upstream's own when it sent them), never a silent clean end.
  */
 export function createNativeSseBody(options: NativeSseBodyOptions): ReadableStream<Uint8Array> {
-  const { source, abort } = options;
-  let pending: NativePull | undefined = options.first;
-  let ended = false;
-
-  const end = (result: AttemptEnd) => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(result);
-  };
-
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      // A client that leaves (or a request out of time) while nobody is pulling must still free the lease.
-      abort.signal.addEventListener(
-        'abort',
-        () => {
-          if (ended) return;
-          const result = options.judge(abort.signal.reason);
-          void source.close();
-          end(result);
-          try {
-            if (result.kind !== 'aborted' || result.cause !== 'client') {
-              controller.enqueue(encoder.encode(source.failureEvents(failureOf(result))));
-            }
-            controller.close();
-          } catch {
-            // Already cancelled by the consumer: nothing left to tell.
-          }
-        },
-        { once: true },
-      );
-    },
-    async pull(controller) {
-      const pull = pending ?? (await source.next());
-      pending = undefined;
-      if (ended) return;
-      let text = pull.text;
-      if (pull.kind === 'end') {
-        end({ kind: 'ok', status: 200, usage: source.usage() });
-      } else if (pull.kind === 'broken') {
-        const result = options.judge(pull.error);
-        end(result);
-        if (!pull.reported) text += source.failureEvents(failureOf(result));
+  const { source, judge } = options;
+  const feed = createFeed<NativePull>({
+    ...options,
+    render(pull) {
+      if (pull.kind === 'end')
+        return { text: pull.text, end: { kind: 'ok', status: 200, usage: source.usage() } };
+      if (pull.kind === 'broken') {
+        const result = judge(pull.error);
+        return {
+          text: pull.reported ? pull.text : pull.text + source.failureEvents(failureOf(result)),
+          end: result,
+        };
       }
-      if (text !== '') controller.enqueue(encoder.encode(text));
-      if (pull.kind !== 'events') controller.close();
+      return { text: pull.text };
     },
-    cancel() {
-      abort.abort('client');
-    },
+    closingText: (result) => source.failureEvents(failureOf(result)),
   });
+  return sseStream(feed);
 }
 
 /** The same words the chat stream's error event uses. */
