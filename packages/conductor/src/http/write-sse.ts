@@ -18,6 +18,21 @@ export function writeSse(outgoing: ServerResponse, headers: OutgoingHttpHeaders,
     if (text === '') outgoing.end();
     else outgoing.end(text);
   };
+  const pump = async () => {
+    try {
+      for (;;) {
+        const read = await feed.read();
+        if (read === undefined || finished) return;
+        if (read.last) return finish(read.text);
+        if (read.text !== '' && !outgoing.write(read.text)) await drained(outgoing);
+      }
+    } catch (error) {
+      // Nothing is left to tell the client in-band once bytes were sent: cut the connection, and let
+      // the attempt settle as the client's leaving (no penalty to the key for our own failure).
+      feed.cancel();
+      outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
   outgoing.writeHead(200, headers);
   outgoing.once('close', () => {
     // Closed before the last piece was written: the client left.
@@ -26,28 +41,7 @@ export function writeSse(outgoing: ServerResponse, headers: OutgoingHttpHeaders,
     feed.cancel();
   });
   feed.onAbort(finish);
-  void pump(outgoing, feed, finish, () => finished);
-}
-
-async function pump(
-  outgoing: ServerResponse,
-  feed: SseFeed,
-  finish: (text: string) => void,
-  isFinished: () => boolean,
-): Promise<void> {
-  try {
-    for (;;) {
-      const read = await feed.read();
-      if (read === undefined || isFinished()) return;
-      if (read.last) return finish(read.text);
-      if (read.text !== '' && !outgoing.write(read.text)) await drained(outgoing);
-    }
-  } catch (error) {
-    // Nothing is left to tell the client in-band once bytes were sent: cut the connection, and let the
-    // attempt settle as the client's leaving (no penalty to the key for our own failure).
-    feed.cancel();
-    outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
-  }
+  void pump();
 }
 
 /** Resolves when the socket can take more, or when it closed (the pump then sees the end). */

@@ -1,8 +1,7 @@
 import type { UpstreamResponse } from '@llmgw/http';
 import type { ResponsesStreamParser, Usage } from '@llmgw/providers';
-import type { AttemptAbort } from './abort.js';
 import type { AttemptEnd } from './attempt-end.js';
-import { createFeed, sseStream } from './sse-feed.js';
+import { createFeed, type StreamFeedOptions, sseStream } from './sse-feed.js';
 
 /** The next piece of a native stream for the client: events, the proper end, or a break. */
 export type NativePull =
@@ -68,15 +67,7 @@ export function createNativeSource(response: UpstreamResponse, parser: Responses
   };
 }
 
-export interface NativeSseBodyOptions {
-  source: NativeSource;
-  /** Events read while deciding that the attempt had started (the first byte). */
-  first: NativePull;
-  abort: AttemptAbort;
-  /** Called exactly once, however the stream ends: the proper end, a break, or the client leaving. */
-  onEnd(end: AttemptEnd): void;
-  judge(error: unknown): AttemptEnd;
-}
+export type NativeSseBodyOptions = StreamFeedOptions<NativePull, NativeSource>;
 
 /**
  * The client's body for a native stream: the upstream's events as they arrive, pull-based like the

@@ -1,22 +1,12 @@
 import type { ChatCompletionChunk } from '@llmgw/providers';
 import type { SseFeed } from '../contracts.js';
-import type { AttemptAbort } from './abort.js';
 import type { AttemptEnd } from './attempt-end.js';
-import { createFeed } from './sse-feed.js';
+import { createFeed, type StreamFeedOptions } from './sse-feed.js';
 import type { StreamPull, StreamSource } from './stream-source.js';
 
 const DONE = 'data: [DONE]\n\n';
 
-export interface SseBodyOptions {
-  source: StreamSource;
-  /** Chunks read while deciding that the attempt had started (the first byte). */
-  first: StreamPull;
-  abort: AttemptAbort;
-  /** Called exactly once, however the stream ends: the clean end, a break, or the client leaving. */
-  onEnd(end: AttemptEnd): void;
-  /** How a break after the first byte is judged (the adapter's classifier, our abort causes). */
-  judge(error: unknown): AttemptEnd;
-}
+export type SseBodyOptions = StreamFeedOptions<StreamPull, StreamSource>;
 
 /** A chat stream after its first byte: OpenAI chunks framed as SSE, ending with `[DONE]`. */
 export function createSseFeed(options: SseBodyOptions): SseFeed {

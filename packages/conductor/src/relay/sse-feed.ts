@@ -23,6 +23,11 @@ export interface FeedOptions<Pull> {
   closingText(result: AttemptEnd): string;
 }
 
+/** What a stream format's feed is built from: everything but how its pulls read as text. */
+export type StreamFeedOptions<Pull, Source> = Omit<FeedOptions<Pull>, 'source' | 'render' | 'closingText'> & {
+  source: Source;
+};
+
 /**
  * An upstream stream after its first byte, as text for the client, pulled one piece at a time: a
  * slow client slows the upstream read (backpressure) instead of buffering. There is no failover any
