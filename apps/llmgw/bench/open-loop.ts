@@ -69,6 +69,11 @@ export async function openLoopAlternating(
     }
     run.sent += 1;
     const { target } = run;
+    // A wait under a millisecond is not slept (timers are that coarse), so a request may leave up to
+    // 1 ms before its slot. Measured from its slot, that early start read as less latency (the direct
+    // p50 once came out at 7 µs): a request measures from its slot, or from its start when that was earlier.
+    const sentAt = process.hrtime.bigint();
+    const from = sentAt > scheduled ? scheduled : sentAt;
     inflight.push(
       request(target.url, {
         method: 'POST',
@@ -78,7 +83,7 @@ export async function openLoopAlternating(
       })
         .then(async (response) => {
           await response.body.text();
-          run.latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+          run.latencies.push(Number(process.hrtime.bigint() - from) / 1e6);
           if (response.statusCode === 200) run.ok += 1;
           else run.failed += 1;
         })
