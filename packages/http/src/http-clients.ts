@@ -1,7 +1,7 @@
 import { LlmgwError, type UpstreamRequest } from '@llmgw/core';
-import { type Dispatcher, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 import { createRouteDispatcher, type HttpSettings, type RouteDispatcher } from './dispatcher.js';
-import { createUpstreamResponse, type UpstreamResponse } from './response.js';
+import { createUpstreamCall, type UpstreamResponse } from './response.js';
 import { describeRoute, type Route, routeKey } from './route.js';
 import { toHttpError } from './transport-error.js';
 
@@ -62,20 +62,25 @@ export function createHttpClients(settings: HttpSettings): HttpClients {
     const fail = (error: unknown): LlmgwError => toHttpError(error, describeCall(call, route), signal);
     // undici would still open (and waste) a connection for a call that is already cancelled.
     if (signal?.aborted) throw fail(signal.reason);
+    const upstream = createUpstreamCall(signal, fail);
     try {
-      const answer = await undiciRequest(call.url, {
-        dispatcher,
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        signal,
-        headersTimeout: timeouts?.firstByteTimeoutMs,
-        bodyTimeout: timeouts?.idleTimeoutMs,
-      });
-      return createUpstreamResponse(answer, fail);
+      const { origin, path } = target(call.url);
+      dispatcher.dispatch(
+        {
+          origin,
+          path,
+          method: call.method,
+          headers: call.headers,
+          body: call.body ?? null,
+          headersTimeout: timeouts?.firstByteTimeoutMs,
+          bodyTimeout: timeouts?.idleTimeoutMs,
+        },
+        upstream.handler,
+      );
     } catch (error) {
-      throw fail(error);
+      upstream.abandon(error);
     }
+    return upstream.response;
   }
 
   async function closeAll(): Promise<void> {
@@ -93,6 +98,22 @@ export function createHttpClients(settings: HttpSettings): HttpClients {
       return closing;
     },
   };
+}
+
+/** Parsed call URLs: an adapter sends the same few URLs over and over. Bounded, since Gemini's carry a key. */
+const targets = new Map<string, { origin: string; path: string }>();
+const MAX_TARGETS = 1024;
+
+/** The origin and path of a call URL, as undici's dispatch takes them. Throws `ERR_INVALID_URL`. */
+function target(url: string): { origin: string; path: string } {
+  let known = targets.get(url);
+  if (known === undefined) {
+    const parsed = new URL(url);
+    known = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(url, known);
+  }
+  return known;
 }
 
 /** `POST api.openai.com via http://***@proxy:8080`: the origin only, since a query may hold a key (Gemini). */

@@ -1,4 +1,4 @@
-import type { LlmgwError } from '@llmgw/core';
+import { LlmgwError } from '@llmgw/core';
 import type { Dispatcher } from 'undici';
 
 export interface UpstreamResponse {
@@ -7,57 +7,203 @@ export interface UpstreamResponse {
   headers: Record<string, string>;
   /**
    * The body as it arrives. Read it, or call `dump()`: an unread body holds its socket. Breaking out of
-   * the loop early destroys the stream (and its socket). Errors are our transport errors, not undici's.
+   * the loop early aborts the call (and closes its socket). Errors are our transport errors, not undici's.
    */
   body: AsyncIterable<Uint8Array>;
   text(): Promise<string>;
   /** Parses the whole body; a body that is not JSON rejects with the `SyntaxError` of `JSON.parse`. */
   json(): Promise<unknown>;
-  /** Discards the body so the socket goes back to the pool (undici reads a little, then closes it). */
+  /** Discards the body so the socket goes back to the pool (reads a little, then closes it). */
   dump(): Promise<void>;
 }
 
+/** One call in flight: the handler undici drives, and the response it settles. */
+export interface UpstreamCall {
+  handler: Dispatcher.DispatchHandler;
+  /** Resolves at the response's headers; rejects with `fail(error)` when the call fails before them. */
+  response: Promise<UpstreamResponse>;
+  /** For a dispatch that threw before undici took the call: settles it and drops the abort listener. */
+  abandon(error: unknown): void;
+}
+
+/** Bytes held for a reader that is not reading yet before the socket is paused (undici's default). */
+const HIGH_WATER_BYTES = 64 * 1024;
+/** A discarded body longer than this closes its socket rather than being read on (as undici's `dump`). */
+const DUMP_LIMIT_BYTES = 128 * 1024;
+
+type Reader = 'none' | 'stream' | 'whole' | 'discard';
+
 /**
- * Wraps undici's answer without copying the body. `fail` turns a stream error into our error types;
- * it is called only on the error path, so the happy path costs one closure per response.
+ * The response side of a call, as a dispatch handler. undici's `request()` wraps every response in a
+ * `Readable` (with its events, an `AsyncResource` and an abort listener through `events`), which cost
+ * the gateway about 45 µs of CPU per call, a twentieth of its whole work per request. The gateway reads
+ * a body exactly once, whole or chunk by chunk, so a queue of chunks with one waiting reader is all it
+ * needs. Backpressure is undici's: the socket pauses while `HIGH_WATER_BYTES` wait unread.
  */
-export function createUpstreamResponse(
-  answer: Dispatcher.ResponseData,
+export function createUpstreamCall(
+  signal: AbortSignal | undefined,
   fail: (error: unknown) => LlmgwError,
-): UpstreamResponse {
-  const raw = answer.body;
-  const body: AsyncIterable<Uint8Array> = {
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const chunk of raw) yield chunk as Uint8Array;
-      } catch (error) {
-        throw fail(error);
+): UpstreamCall {
+  let controller: Dispatcher.DispatchController | null = null;
+  let resolve: (response: UpstreamResponse) => void = () => {};
+  let reject: (error: LlmgwError) => void = () => {};
+  const response = new Promise<UpstreamResponse>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  let started = false;
+  let ended = false;
+  let failed = false;
+  let failure: unknown;
+  const chunks: Buffer[] = [];
+  let buffered = 0;
+  let discarded = 0;
+  let reader: Reader = 'none';
+  let wake: (() => void) | null = null;
+
+  const wakeReader = () => {
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
+  const settled = () => new Promise<void>((onSettled) => (wake = onSettled));
+  const onAbort = () => {
+    const reason = asError(signal?.reason);
+    if (controller !== null) controller.abort(reason);
+    // Not yet on a socket: answer the caller now; undici drops the call when it reaches one.
+    else if (!started) reject(fail(reason));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const done = () => signal?.removeEventListener('abort', onAbort);
+  const fill = () => {
+    if (controller?.paused) controller.resume();
+  };
+  const claim = (as: Reader) => {
+    if (reader !== 'none') throw new LlmgwError('the upstream body was already read');
+    reader = as;
+  };
+
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (buffered > 0) {
+          // Whatever arrived since the last read, in one piece, as a `Readable` hands it over: a reader
+          // that decides on the first events (fail over before the first byte) sees all that came with them.
+          const chunk = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
+          chunks.length = 0;
+          buffered = 0;
+          fill();
+          yield chunk;
+        } else if (failed) {
+          throw fail(failure);
+        } else if (ended) {
+          return;
+        } else {
+          await settled();
+        }
       }
+    } finally {
+      // The reader left before the end: nobody will read the rest, so the socket cannot be reused.
+      if (!ended && !failed) controller?.abort(new LlmgwError('upstream body abandoned by its reader'));
+    }
+  }
+
+  const text = async (): Promise<string> => {
+    claim('whole');
+    fill();
+    while (!ended && !failed) await settled();
+    if (failed) throw fail(failure);
+    const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
+    const decoded = whole.toString('utf8');
+    // As TextDecoder (and so undici's text()) does: a byte-order mark is not part of the text.
+    return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+  };
+
+  const dump = async (): Promise<void> => {
+    if (reader !== 'none') return;
+    reader = 'discard';
+    discarded = buffered;
+    chunks.length = 0;
+    buffered = 0;
+    if (ended || failed) return;
+    if (discarded > DUMP_LIMIT_BYTES) {
+      controller?.abort(new LlmgwError('upstream body too long to discard'));
+      return;
+    }
+    fill();
+    while (!ended && !failed) await settled();
+  };
+
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(assigned) {
+      controller = assigned;
+      if (signal?.aborted) assigned.abort(asError(signal.reason));
+    },
+    onResponseStart(_controller, status, headers) {
+      // 1xx informational answers come before the real one.
+      if (status < 200) return;
+      started = true;
+      resolve({
+        status,
+        headers: flattenHeaders(headers),
+        body: {
+          [Symbol.asyncIterator]() {
+            claim('stream');
+            return stream();
+          },
+        },
+        text,
+        json: async () => JSON.parse(await text()),
+        dump,
+      });
+    },
+    onResponseData(current, chunk) {
+      if (reader === 'discard') {
+        discarded += chunk.length;
+        if (discarded > DUMP_LIMIT_BYTES) current.abort(new LlmgwError('upstream body too long to discard'));
+        return;
+      }
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (reader !== 'whole' && buffered >= HIGH_WATER_BYTES) current.pause();
+      wakeReader();
+    },
+    onResponseEnd() {
+      ended = true;
+      done();
+      wakeReader();
+    },
+    onResponseError(_controller, error) {
+      done();
+      if (!started) {
+        reject(fail(error));
+        return;
+      }
+      failed = true;
+      failure = error;
+      wakeReader();
     },
   };
-  const text = async (): Promise<string> => {
-    try {
-      return await raw.text();
-    } catch (error) {
-      throw fail(error);
-    }
-  };
+
   return {
-    status: answer.statusCode,
-    headers: flattenHeaders(answer.headers),
-    body,
-    text,
-    json: async () => JSON.parse(await text()),
-    // A failure while discarding changes nothing for the caller: the answer was already decided.
-    dump: () => raw.dump().catch(() => undefined),
+    handler,
+    response,
+    abandon(error) {
+      done();
+      reject(fail(error));
+    },
   };
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new LlmgwError(`aborted: ${String(reason)}`);
 }
 
 /**
  * undici already lower-cases names; only repeated headers arrive as arrays. Joined in place, in one pass,
  * so the usual response allocates nothing here.
  */
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   for (const name in headers) {
     const value = headers[name];
     if (Array.isArray(value)) headers[name] = value.join(', ');
