@@ -67,12 +67,16 @@ export function createUpstreamCall(
     wake = null;
     waiting?.();
   };
-  const settled = () => new Promise<void>((onSettled) => (wake = onSettled));
+  const arrival = () => new Promise<void>((onArrival) => (wake = onArrival));
+  const untilDone = async () => {
+    while (!ended && !failed) await arrival();
+  };
   const onAbort = () => {
     const reason = asError(signal?.reason);
     if (controller !== null) controller.abort(reason);
-    // Not yet on a socket: answer the caller now; undici drops the call when it reaches one.
-    else if (!started) reject(fail(reason));
+    // Not yet on a socket (so no response either): answer the caller now; undici drops the call
+    // when it reaches one.
+    else reject(fail(reason));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   const done = () => signal?.removeEventListener('abort', onAbort);
@@ -100,7 +104,7 @@ export function createUpstreamCall(
         } else if (ended) {
           return;
         } else {
-          await settled();
+          await arrival();
         }
       }
     } finally {
@@ -112,7 +116,7 @@ export function createUpstreamCall(
   const text = async (): Promise<string> => {
     claim('whole');
     fill();
-    while (!ended && !failed) await settled();
+    await untilDone();
     if (failed) throw fail(failure);
     const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
     const decoded = whole.toString('utf8');
@@ -132,7 +136,7 @@ export function createUpstreamCall(
       return;
     }
     fill();
-    while (!ended && !failed) await settled();
+    await untilDone();
   };
 
   const handler: Dispatcher.DispatchHandler = {
