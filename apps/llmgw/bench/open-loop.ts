@@ -14,6 +14,24 @@ export interface LatencySummary {
   p50: number;
   p90: number;
   p99: number;
+  /** Every latency of the run, sorted (ms): rounds are pooled from these. */
+  latencies: number[];
+}
+
+/** The summary of latencies pooled from several runs of the same target. */
+export function pooled(runs: readonly LatencySummary[]): LatencySummary {
+  const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
+  const sum = (pick: (run: LatencySummary) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  return {
+    rate: runs[0]?.rate ?? 0,
+    sent: sum((run) => run.sent),
+    ok: sum((run) => run.ok),
+    failed: sum((run) => run.failed),
+    p50: percentile(latencies, 0.5),
+    p90: percentile(latencies, 0.9),
+    p99: percentile(latencies, 0.99),
+    latencies,
+  };
 }
 
 export function percentile(sorted: readonly number[], fraction: number): number {
@@ -104,6 +122,7 @@ export async function openLoopAlternating(
       p50: percentile(sorted, 0.5),
       p90: percentile(sorted, 0.9),
       p99: percentile(sorted, 0.99),
+      latencies: sorted,
     };
   });
 }
