@@ -317,10 +317,10 @@ async function main() {
         if (entry === undefined) return [];
         const each = (pick: (round: Added) => number) =>
           entry.rounds.map((round) => pick(round).toFixed(2)).join(', ');
-        const rounds = `median of ${entry.rounds.length} rounds`;
+        const headline = `median of ${entry.rounds.length} rounds`;
         return [
-          [`added p50 @${rate} req/s (ms, ${rounds})`, entry.addedP50.toFixed(3)],
-          [`added p99 @${rate} req/s (ms, ${rounds})`, entry.addedP99.toFixed(3)],
+          [`added p50 @${rate} req/s (ms, ${headline})`, entry.addedP50.toFixed(3)],
+          [`added p99 @${rate} req/s (ms, ${headline})`, entry.addedP99.toFixed(3)],
           [
             `  bare proxy added p50 / p99 (ms)`,
             `${entry.bareAddedP50.toFixed(3)} / ${entry.bareAddedP99.toFixed(3)}`,

@@ -83,6 +83,9 @@ export function createUpstreamCall(
   const fill = () => {
     if (controller?.paused) controller.resume();
   };
+  // What arrived and is unread, as one buffer (no copy for the usual single chunk).
+  const joined = () => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered));
+  const tooLongToDiscard = () => new LlmgwError('upstream body too long to discard');
   const claim = (as: Reader) => {
     if (reader !== 'none') throw new LlmgwError('the upstream body was already read');
     reader = as;
@@ -94,7 +97,7 @@ export function createUpstreamCall(
         if (buffered > 0) {
           // Whatever arrived since the last read, in one piece, as a `Readable` hands it over: a reader
           // that decides on the first events (fail over before the first byte) sees all that came with them.
-          const chunk = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
+          const chunk = joined();
           chunks.length = 0;
           buffered = 0;
           fill();
@@ -118,8 +121,7 @@ export function createUpstreamCall(
     fill();
     await untilDone();
     if (failed) throw fail(failure);
-    const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
-    const decoded = whole.toString('utf8');
+    const decoded = joined().toString('utf8');
     // As TextDecoder (and so undici's text()) does: a byte-order mark is not part of the text.
     return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   };
@@ -132,7 +134,7 @@ export function createUpstreamCall(
     buffered = 0;
     if (ended || failed) return;
     if (discarded > DUMP_LIMIT_BYTES) {
-      controller?.abort(new LlmgwError('upstream body too long to discard'));
+      controller?.abort(tooLongToDiscard());
       return;
     }
     fill();
@@ -165,7 +167,7 @@ export function createUpstreamCall(
     onResponseData(current, chunk) {
       if (reader === 'discard') {
         discarded += chunk.length;
-        if (discarded > DUMP_LIMIT_BYTES) current.abort(new LlmgwError('upstream body too long to discard'));
+        if (discarded > DUMP_LIMIT_BYTES) current.abort(tooLongToDiscard());
         return;
       }
       chunks.push(chunk);
