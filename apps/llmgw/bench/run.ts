@@ -17,6 +17,7 @@ import {
   type Target,
 } from './open-loop.js';
 import { type Child, rssMb, startChild } from './processes.js';
+import { type PerRequest, perRequest, schedTimes } from './schedstat.js';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -72,6 +73,17 @@ function soakRows(soak: { seconds: number; rssSamplesMb: number[] } | undefined)
 
 type Summary = Omit<LatencySummary, 'latencies'>;
 
+/** CPU and waiting for a core per request, the gateway beside the bare proxy; nothing off Linux. */
+function coreRows({ gateway, bareProxy }: RateLatency['cores']): string[][] {
+  if (gateway === null || bareProxy === null) return [];
+  const pair = (pick: (entry: PerRequest) => number) =>
+    `${pick(gateway).toFixed(0)} / ${pick(bareProxy).toFixed(0)}`;
+  return [
+    ['  CPU per request, gateway / bare proxy (µs)', pair((entry) => entry.cpuUs)],
+    ['  waiting for a core per request, same (µs)', pair((entry) => entry.waitUs)],
+  ];
+}
+
 interface Added {
   addedP50: number;
   addedP99: number;
@@ -86,6 +98,8 @@ interface RateLatency extends Added {
   /** The added figures over all rounds' samples pooled. */
   pooled: Added;
   rounds: Added[];
+  /** CPU time and time waiting for a core per request it served, over all rounds (Linux only). */
+  cores: { gateway: PerRequest | null; bareProxy: PerRequest | null };
 }
 
 interface Round {
@@ -113,7 +127,7 @@ function median(values: readonly number[]): number {
 }
 
 /** Added latency per round, its median over the rounds (the headline), and over pooled samples. */
-function rateLatency(perRound: readonly Round[]): RateLatency {
+function rateLatency(perRound: readonly Round[], cores: RateLatency['cores']): RateLatency {
   const all: Round = {
     direct: pooled(perRound.map((round) => round.direct)),
     gateway: pooled(perRound.map((round) => round.gateway)),
@@ -131,6 +145,7 @@ function rateLatency(perRound: readonly Round[]): RateLatency {
     bareAddedP99: middle((round) => round.bareAddedP99),
     pooled: added(all),
     rounds,
+    cores,
   };
 }
 
@@ -230,6 +245,9 @@ async function main() {
       // 50 slowest requests): one round once read 104.6 ms added where the others read 3.2–13.9. As
       // for throughput, the headline is the median of the rounds; every round and the figure over all
       // rounds' samples pooled are printed beside it.
+      // Each hop's scheduler counters over the rounds: how much CPU a request costs it, and how long it
+      // waited for a core, which is where a hop's tail comes from on shared cores.
+      const coresBefore = [await schedTimes(gateway.process.pid), await schedTimes(bare.process.pid)];
       const perRound: Round[] = [];
       for (let round = 0; round < LATENCY_ROUNDS; round += 1) {
         const [base, through, hop] = await openLoopAlternating(
@@ -242,7 +260,21 @@ async function main() {
         }
         perRound.push({ direct: base, gateway: through, bare: hop });
       }
-      latency[rate] = rateLatency(perRound);
+      const coresAfter = [await schedTimes(gateway.process.pid), await schedTimes(bare.process.pid)];
+      const served = (pick: (round: Round) => LatencySummary) =>
+        perRound.reduce((total, round) => total + pick(round).sent, 0);
+      latency[rate] = rateLatency(perRound, {
+        gateway: perRequest(
+          coresBefore[0] ?? null,
+          coresAfter[0] ?? null,
+          served((round) => round.gateway),
+        ),
+        bareProxy: perRequest(
+          coresBefore[1] ?? null,
+          coresAfter[1] ?? null,
+          served((round) => round.bare),
+        ),
+      });
     }
     results.latency = latency;
     // One request direct, one through the gateway, one through the bare proxy, in turn: the same
@@ -335,6 +367,7 @@ async function main() {
             `  all rounds pooled, bare proxy p50 / p99 (ms)`,
             `${entry.pooled.bareAddedP50.toFixed(3)} / ${entry.pooled.bareAddedP99.toFixed(3)}`,
           ],
+          ...coreRows(entry.cores),
           [`failed @${rate} req/s`, String(entry.gateway.failed)],
         ];
       }),
