@@ -247,7 +247,11 @@ async function main() {
       // rounds' samples pooled are printed beside it.
       // Each hop's scheduler counters over the rounds: how much CPU a request costs it, and how long it
       // waited for a core, which is where a hop's tail comes from on shared cores.
-      const coresBefore = [await schedTimes(gateway.process.pid), await schedTimes(bare.process.pid)];
+      const readCores = async () => ({
+        gateway: await schedTimes(gateway.process.pid),
+        bare: await schedTimes(bare.process.pid),
+      });
+      const coresBefore = await readCores();
       const perRound: Round[] = [];
       for (let round = 0; round < LATENCY_ROUNDS; round += 1) {
         const [base, through, hop] = await openLoopAlternating(
@@ -260,18 +264,18 @@ async function main() {
         }
         perRound.push({ direct: base, gateway: through, bare: hop });
       }
-      const coresAfter = [await schedTimes(gateway.process.pid), await schedTimes(bare.process.pid)];
+      const coresAfter = await readCores();
       const served = (pick: (round: Round) => LatencySummary) =>
         perRound.reduce((total, round) => total + pick(round).sent, 0);
       latency[rate] = rateLatency(perRound, {
         gateway: perRequest(
-          coresBefore[0] ?? null,
-          coresAfter[0] ?? null,
+          coresBefore.gateway,
+          coresAfter.gateway,
           served((round) => round.gateway),
         ),
         bareProxy: perRequest(
-          coresBefore[1] ?? null,
-          coresAfter[1] ?? null,
+          coresBefore.bare,
+          coresAfter.bare,
           served((round) => round.bare),
         ),
       });
