@@ -10,8 +10,6 @@ export interface SchedTimes {
   slices: number;
 }
 
-const NONE: SchedTimes = { runNs: 0, waitNs: 0, slices: 0 };
-
 /**
  * Every thread counts (V8's GC helpers, libuv's pool), not only the event loop's: they take the same
  * cores. A thread that ended between two readings drops out of the later one, so a difference can
@@ -21,7 +19,7 @@ export async function schedTimes(pid: number | undefined): Promise<SchedTimes | 
   if (pid === undefined) return null;
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => null);
   if (tasks === null) return null;
-  const times = { ...NONE };
+  const times: SchedTimes = { runNs: 0, waitNs: 0, slices: 0 };
   for (const task of tasks) {
     const line = await readFile(`/proc/${pid}/task/${task}/schedstat`, 'utf8').catch(() => '');
     const [run, wait, slices] = line.trim().split(/\s+/).map(Number);

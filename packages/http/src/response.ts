@@ -83,9 +83,6 @@ export function createUpstreamCall(
   const fill = () => {
     if (controller?.paused) controller.resume();
   };
-  // What arrived and is unread, as one buffer (no copy for the usual single chunk).
-  const joined = () => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered));
-  const tooLongToDiscard = () => new LlmgwError('upstream body too long to discard');
   const claim = (as: Reader) => {
     if (reader !== 'none') throw new LlmgwError('the upstream body was already read');
     reader = as;
@@ -97,7 +94,7 @@ export function createUpstreamCall(
         if (buffered > 0) {
           // Whatever arrived since the last read, in one piece, as a `Readable` hands it over: a reader
           // that decides on the first events (fail over before the first byte) sees all that came with them.
-          const chunk = joined();
+          const chunk = joined(chunks, buffered);
           chunks.length = 0;
           buffered = 0;
           fill();
@@ -121,7 +118,7 @@ export function createUpstreamCall(
     fill();
     await untilDone();
     if (failed) throw fail(failure);
-    const decoded = joined().toString('utf8');
+    const decoded = joined(chunks, buffered).toString('utf8');
     // As TextDecoder (and so undici's text()) does: a byte-order mark is not part of the text.
     return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   };
@@ -200,6 +197,16 @@ export function createUpstreamCall(
       reject(fail(error));
     },
   };
+}
+
+// Module-level rather than closures in createUpstreamCall: that runs once per upstream call.
+/** What arrived and is unread, as one buffer (no copy for the usual single chunk). */
+function joined(chunks: readonly Buffer[], bytes: number): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
+}
+
+function tooLongToDiscard(): LlmgwError {
+  return new LlmgwError('upstream body too long to discard');
 }
 
 function asError(reason: unknown): Error {
