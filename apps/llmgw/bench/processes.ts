@@ -17,11 +17,11 @@ export interface Child {
 export function startChild(
   entry: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Child {
   const path = entry.startsWith('/') ? entry : fileURLToPath(new URL(entry, import.meta.url));
   const loader = path.endsWith('.mjs') ? [] : ['--import', TSX];
-  const child = spawn(process.execPath, [...loader, path, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, path, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,21 +2,19 @@
 // Starts the fake upstream, a bare undici forwarding proxy, and `llmgw worker` + `llmgw gateway` on a
 // fresh PostgreSQL database, then measures closed-loop throughput, open-loop added latency, stream
 // first byte and the gateway's RSS. Prints a table and writes output/bench.json.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import {
   type LatencySummary,
+  median,
   openLoop,
   openLoopAlternating,
   pooled,
   streamFirstByteAlternating,
   type Target,
 } from './open-loop.js';
-import { type Child, rssMb, startChild } from './processes.js';
+import { rssMb } from './processes.js';
+import { STREAM_BODY, startRig } from './rig.js';
 import { type PerRequest, perRequest, schedTimes } from './schedstat.js';
 
 const args = new Map(
@@ -32,28 +30,6 @@ const soakSeconds = Number(args.get('soak') ?? 0);
 const settleSeconds = Number(args.get('settle') ?? 120);
 const RSS_IDLE_TARGET_MB = 100;
 const LATENCY_ROUNDS = Number(args.get('latency-rounds') ?? 5);
-const serverUrl = process.env.LLMGW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-// The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process.
-const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
-const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/src/main.ts', import.meta.url));
-const KEYS = Array.from({ length: 8 }, (_, index) => `bench-key-${String(index).padStart(4, '0')}-xxxxxxxx`);
-const BODY = JSON.stringify({ model: 'mock/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
-const STREAM_BODY = JSON.stringify({
-  model: 'mock/gpt-4o-mini',
-  messages: [{ role: 'user', content: 'hello' }],
-  stream: true,
-});
-
-async function createDatabase(): Promise<string> {
-  const name = `llmgw_bench_${Date.now()}`;
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** The soak's RSS: its range, and the first and the last minute's highest sample. */
 function soakRows(soak: { seconds: number; rssSamplesMb: number[] } | undefined): string[][] {
@@ -121,11 +97,6 @@ function added({ direct, gateway, bare }: Round): Added {
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 /** Added latency per round, its median over the rounds (the headline), and over pooled samples. */
 function rateLatency(perRound: readonly Round[], cores: RateLatency['cores']): RateLatency {
   const all: Round = {
@@ -171,42 +142,15 @@ async function throughput(target: Target, connections: number): Promise<number> 
 }
 
 async function main() {
-  const children: Child[] = [];
+  const rig = await startRig([{ name: 'gateway' }]);
   try {
-    const upstream = startChild(TESTKIT, ['--port', '0', '--no-proxy']);
-    children.push(upstream);
-    const upstreamUrl = (await upstream.waitFor(/listening on http/)).match(/http:\/\/[\d.:]+/)?.[0] ?? '';
-    const bare = startChild('./bare-proxy.ts', ['0', upstreamUrl]);
-    children.push(bare);
-    const barePort = (await bare.waitFor(/bare proxy listening on \d+/)).match(/\d+$/)?.[0];
-
-    const databaseUrl = await createDatabase();
-    const cwd = await mkdtemp(join(tmpdir(), 'llmgw-bench-'));
-    await mkdir(join(cwd, 'config'));
-    await mkdir(join(cwd, 'keys'));
-    const port = 18_000 + Math.floor(Math.random() * 1000);
-    await writeFile(
-      join(cwd, 'config', 'providers.yaml'),
-      `gateway:\n  port: ${port}\nlogging:\n  level: warn\nproviders:\n  mock:\n    type: openai_like\n    base_url: ${upstreamUrl}/v1\n    models: [gpt-4o-mini]\n`,
-    );
-    await writeFile(join(cwd, 'keys', 'mock.txt'), `${KEYS.join('\n')}\n`);
-    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' };
-    const worker = startChild(MAIN, ['worker'], { cwd, env });
-    children.push(worker);
-    await worker.waitFor(/keeper\.probe_tick.*"probed":[1-9]/, 60_000);
-    const gateway = startChild(MAIN, ['gateway'], { cwd, env });
-    children.push(gateway);
-    await gateway.waitFor(/listening/, 60_000);
-
-    const gatewayUrl = `http://127.0.0.1:${port}/v1/chat/completions`;
-    const json = { 'content-type': 'application/json' };
-    const direct: Target = {
-      url: `${upstreamUrl}/v1/chat/completions`,
-      headers: { ...json, authorization: `Bearer ${KEYS[0]}` },
-      body: BODY,
-    };
-    const viaBare: Target = { ...direct, url: `http://127.0.0.1:${barePort}/v1/chat/completions` };
-    const viaGateway: Target = { url: gatewayUrl, headers: json, body: BODY };
+    const { direct } = rig;
+    const bare = rig.bare.child;
+    const viaBare = rig.bare.target;
+    const [hop] = rig.gateways;
+    if (hop === undefined) throw new Error('the rig started no gateway');
+    const gateway = hop.child;
+    const viaGateway = hop.target;
 
     const rssCold = await rssMb(gateway.process.pid);
     // Warm up every path (JIT, keep-alive pools, the gateway's pool view).
@@ -398,7 +342,7 @@ async function main() {
     );
     process.stdout.write('written output/bench.json\n');
   } finally {
-    for (const child of children.reverse()) await child.stop();
+    await rig.stop();
   }
 }
 
