@@ -16,39 +16,54 @@ import { type LatencySummary, median, openLoopAlternating } from './open-loop.js
 import { type GatewaySpec, type Hop, startRig } from './rig.js';
 import { type PerRequest, perRequest, schedTimes } from './schedstat.js';
 
-const { values } = parseArgs({
-  options: {
-    variant: { type: 'string', multiple: true, default: ['gateway'] },
-    rate: { type: 'string', default: '500' },
-    seconds: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '3' },
-    warm: { type: 'string', default: '30' },
-  },
-});
-const rate = positive('rate', values.rate);
-const seconds = positive('seconds', values.seconds);
-const rounds = positive('rounds', values.rounds);
-// TurboFan was still optimising 4-40 functions every 2 s through the first minute of load at
-// 500 req/s (--trace-opt): without a warm-up, a variant measured first pays for the compiler.
-const warmSeconds = Number(values.warm);
+/** A usage mistake: its message alone, not a stack trace, and exit code 2. */
+function usage(message: string): never {
+  process.stderr.write(`bench:compare: ${message}\n`);
+  process.exit(2);
+}
 
-function positive(name: string, text: string): number {
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        variant: { type: 'string', multiple: true, default: ['gateway'] },
+        rate: { type: 'string', default: '500' },
+        seconds: { type: 'string', default: '20' },
+        rounds: { type: 'string', default: '3' },
+        warm: { type: 'string', default: '30' },
+      },
+    }).values;
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function number(name: string, text: string, least: number): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--${name} must be a positive number, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < least) {
+    usage(`--${name} must be a number of at least ${least}, got "${text}"`);
+  }
   return value;
 }
+
+const values = readOptions();
+const rate = number('rate', values.rate, 1);
+const seconds = number('seconds', values.seconds, 1);
+const rounds = number('rounds', values.rounds, 1);
+// TurboFan was still optimising 4-40 functions every 2 s through the first minute of load at
+// 500 req/s (--trace-opt): without a warm-up, a variant measured first pays for the compiler.
+const warmSeconds = number('warm', values.warm, 0);
 
 /** `name[:item,item…]` as a gateway spec; an unknown item shape is an error, not ignored. */
 function parseVariant(text: string): GatewaySpec {
   const colon = text.indexOf(':');
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-  if (name === '') throw new Error(`--variant "${text}": the name before ":" is empty`);
+  if (name === '') usage(`--variant "${text}": the name before ":" is empty`);
   const spec: GatewaySpec = { name, env: {}, nodeArgs: [] };
   if (colon < 0) return spec;
   for (const item of text.slice(colon + 1).split(',')) {
     const equals = item.indexOf('=');
-    if (equals <= 0) throw new Error(`--variant "${text}": "${item}" is not NAME=value`);
+    if (equals <= 0) usage(`--variant "${text}": "${item}" is not NAME=value`);
     const key = item.slice(0, equals).trim();
     const value = item.slice(equals + 1);
     if (key === 'bundle') spec.bundle = resolve(value);
@@ -74,7 +89,7 @@ function added(runs: readonly LatencySummary[], base: readonly LatencySummary[],
 async function main() {
   const specs = (values.variant ?? []).map(parseVariant);
   const names = new Set(specs.map((spec) => spec.name));
-  if (names.size !== specs.length) throw new Error('every --variant needs a name of its own');
+  if (names.size !== specs.length) usage('every --variant needs a name of its own');
   const rig = await startRig(specs);
   try {
     const hops: Hop[] = [...rig.gateways, rig.bare];

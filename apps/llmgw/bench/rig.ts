@@ -1,7 +1,7 @@
 // The bench's machine room: the fake upstream, a bare undici proxy, `llmgw worker` and one or more
 // `llmgw gateway` processes on a fresh PostgreSQL database. `pnpm bench` starts one gateway;
 // `pnpm bench:compare` starts several variants of it side by side.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,12 +65,18 @@ async function untilHealthy(url: string, child: Child): Promise<void> {
   throw new Error(`${url} did not answer 200 within 60 s:\n${child.output().slice(-20).join('\n')}`);
 }
 
-async function createDatabase(): Promise<string> {
-  const name = `llmgw_bench_${Date.now()}`;
-  const client = new pg.Client({ connectionString: serverUrl });
+/** Runs one statement on the server's own database (creating and dropping the bench's). */
+async function onServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
@@ -79,8 +85,14 @@ async function createDatabase(): Promise<string> {
 /** Starts everything; on a failure part-way, stops what had started before rethrowing. */
 export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
   const children: Child[] = [];
+  const database = `llmgw_bench_${Date.now()}`;
+  let created = false;
+  let cwd: string | undefined;
+  // Every run used to leave its database and directory behind; they go once the processes have.
   const stop = async () => {
     for (const child of [...children].reverse()) await child.stop();
+    if (created) await onServer(`drop database if exists ${database} with (force)`).catch(() => {});
+    if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
   };
   try {
     const upstream = startChild(TESTKIT, ['--port', '0', '--no-proxy']);
@@ -90,8 +102,9 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
     children.push(bare);
     const barePort = (await bare.waitFor(/bare proxy listening on \d+/)).match(/\d+$/)?.[0];
 
-    const databaseUrl = await createDatabase();
-    const cwd = await mkdtemp(join(tmpdir(), 'llmgw-bench-'));
+    await onServer(`create database ${database}`);
+    created = true;
+    cwd = await mkdtemp(join(tmpdir(), 'llmgw-bench-'));
     await mkdir(join(cwd, 'config'));
     await mkdir(join(cwd, 'keys'));
     const firstPort = 18_000 + Math.floor(Math.random() * 1000);
@@ -100,7 +113,7 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
       `gateway:\n  port: ${firstPort}\nlogging:\n  level: warn\nproviders:\n  mock:\n    type: openai_like\n    base_url: ${upstreamUrl}/v1\n    models: [gpt-4o-mini]\n`,
     );
     await writeFile(join(cwd, 'keys', 'mock.txt'), `${KEYS.join('\n')}\n`);
-    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' };
+    const env = { DATABASE_URL: databaseUrl(database), LOG_LEVEL: 'info' };
     const worker = startChild(MAIN, ['worker'], { cwd, env });
     children.push(worker);
     await worker.waitFor(/keeper\.probe_tick.*"probed":[1-9]/, 60_000);
