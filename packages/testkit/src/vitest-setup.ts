@@ -1,0 +1,4 @@
+// Runs in every vitest worker before its test file is imported (vitest.config.ts, `setupFiles`).
+import { nudgeThreadPool } from './threadpool-nudge.js';
+
+nudgeThreadPool();
