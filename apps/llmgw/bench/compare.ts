@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LatencySummary, median, openLoopAlternating } from './open-loop.js';
 import { type GatewaySpec, type Hop, startRig } from './rig.js';
-import { type PerRequest, perRequest, schedTimes } from './schedstat.js';
+import { countCores, type PerRequest } from './schedstat.js';
 
 /** A usage mistake: its message alone, not a stack trace, and exit code 2. */
 function usage(message: string): never {
@@ -95,23 +95,24 @@ async function main() {
     const hops: Hop[] = [...rig.gateways, rig.bare];
     const targets = [rig.direct, ...hops.map((hop) => hop.target)];
     if (warmSeconds > 0) await openLoopAlternating(targets, rate, (warmSeconds * 1000) / targets.length);
-    const before = await Promise.all(hops.map((hop) => schedTimes(hop.child.process.pid)));
+    const coresSince = await countCores(hops.map((hop) => hop.child.process.pid));
     const perRound: LatencySummary[][] = [];
     for (let round = 0; round < rounds; round += 1) {
       perRound.push(await openLoopAlternating(targets, rate, seconds * 1000));
     }
-    const after = await Promise.all(hops.map((hop) => schedTimes(hop.child.process.pid)));
     const column = (index: number) => perRound.map((round) => round[index] as LatencySummary);
     const direct = column(0);
+    const total = (runs: readonly LatencySummary[], pick: (run: LatencySummary) => number) =>
+      runs.reduce((sum, run) => sum + pick(run), 0);
+    const cores = await coresSince(hops.map((_, index) => total(column(index + 1), (run) => run.sent)));
     const results: HopResult[] = hops.map((hop, index) => {
       const runs = column(index + 1);
-      const served = runs.reduce((total, run) => total + run.sent, 0);
       return {
         name: hop.name,
         addedP50: added(runs, direct, 'p50'),
         addedP99: added(runs, direct, 'p99'),
-        failed: runs.reduce((total, run) => total + run.failed, 0),
-        cores: perRequest(before[index] ?? null, after[index] ?? null, served),
+        failed: total(runs, (run) => run.failed),
+        cores: cores[index] ?? null,
       };
     });
     print(results);

@@ -5,17 +5,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '@llmgw/db/testing';
 import { request } from 'undici';
 import type { Target } from './open-loop.js';
 import { type Child, startChild } from './processes.js';
 
-const serverUrl = process.env.LLMGW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process.
-export const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
+const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
 const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/src/main.ts', import.meta.url));
 const KEYS = Array.from({ length: 8 }, (_, index) => `bench-key-${String(index).padStart(4, '0')}-xxxxxxxx`);
-export const BODY = JSON.stringify({
+const BODY = JSON.stringify({
   model: 'mock/gpt-4o-mini',
   messages: [{ role: 'user', content: 'hello' }],
 });
@@ -65,33 +64,15 @@ async function untilHealthy(url: string, child: Child): Promise<void> {
   throw new Error(`${url} did not answer 200 within 60 s:\n${child.output().slice(-20).join('\n')}`);
 }
 
-/** Runs one statement on the server's own database (creating and dropping the bench's). */
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** Starts everything; on a failure part-way, stops what had started before rethrowing. */
 export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
   const children: Child[] = [];
-  const database = `llmgw_bench_${Date.now()}`;
-  let created = false;
+  let database: TestDatabase | undefined;
   let cwd: string | undefined;
   // Every run used to leave its database and directory behind; they go once the processes have.
   const stop = async () => {
     for (const child of [...children].reverse()) await child.stop();
-    if (created) await onServer(`drop database if exists ${database} with (force)`).catch(() => {});
+    await database?.drop().catch(() => {});
     if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
   };
   try {
@@ -102,8 +83,8 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
     children.push(bare);
     const barePort = (await bare.waitFor(/bare proxy listening on \d+/)).match(/\d+$/)?.[0];
 
-    await onServer(`create database ${database}`);
-    created = true;
+    // The tests' server (LLMGW_TEST_DATABASE_URL), a database of the run's own.
+    database = await createTestDatabase();
     cwd = await mkdtemp(join(tmpdir(), 'llmgw-bench-'));
     await mkdir(join(cwd, 'config'));
     await mkdir(join(cwd, 'keys'));
@@ -113,7 +94,7 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
       `gateway:\n  port: ${firstPort}\nlogging:\n  level: warn\nproviders:\n  mock:\n    type: openai_like\n    base_url: ${upstreamUrl}/v1\n    models: [gpt-4o-mini]\n`,
     );
     await writeFile(join(cwd, 'keys', 'mock.txt'), `${KEYS.join('\n')}\n`);
-    const env = { DATABASE_URL: databaseUrl(database), LOG_LEVEL: 'info' };
+    const env = { DATABASE_URL: database.url, LOG_LEVEL: 'info' };
     const worker = startChild(MAIN, ['worker'], { cwd, env });
     children.push(worker);
     await worker.waitFor(/keeper\.probe_tick.*"probed":[1-9]/, 60_000);

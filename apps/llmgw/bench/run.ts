@@ -15,7 +15,7 @@ import {
 } from './open-loop.js';
 import { rssMb } from './processes.js';
 import { STREAM_BODY, startRig } from './rig.js';
-import { type PerRequest, perRequest, schedTimes } from './schedstat.js';
+import { countCores, type PerRequest } from './schedstat.js';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -191,11 +191,7 @@ async function main() {
       // rounds' samples pooled are printed beside it.
       // Each hop's scheduler counters over the rounds: how much CPU a request costs it, and how long it
       // waited for a core, which is where a hop's tail comes from on shared cores.
-      const readCores = async () => ({
-        gateway: await schedTimes(gateway.process.pid),
-        bare: await schedTimes(bare.process.pid),
-      });
-      const coresBefore = await readCores();
+      const coresSince = await countCores([gateway.process.pid, bare.process.pid]);
       const perRound: Round[] = [];
       for (let round = 0; round < LATENCY_ROUNDS; round += 1) {
         const [base, through, hop] = await openLoopAlternating(
@@ -208,21 +204,13 @@ async function main() {
         }
         perRound.push({ direct: base, gateway: through, bare: hop });
       }
-      const coresAfter = await readCores();
       const served = (pick: (round: Round) => LatencySummary) =>
         perRound.reduce((total, round) => total + pick(round).sent, 0);
-      latency[rate] = rateLatency(perRound, {
-        gateway: perRequest(
-          coresBefore.gateway,
-          coresAfter.gateway,
-          served((round) => round.gateway),
-        ),
-        bareProxy: perRequest(
-          coresBefore.bare,
-          coresAfter.bare,
-          served((round) => round.bare),
-        ),
-      });
+      const [gatewayCores = null, bareCores = null] = await coresSince([
+        served((round) => round.gateway),
+        served((round) => round.bare),
+      ]);
+      latency[rate] = rateLatency(perRound, { gateway: gatewayCores, bareProxy: bareCores });
     }
     results.latency = latency;
     // One request direct, one through the gateway, one through the bare proxy, in turn: the same

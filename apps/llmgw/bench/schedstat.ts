@@ -50,3 +50,19 @@ export function perRequest(
     slices: (after.slices - before.slices) / requests,
   };
 }
+
+/**
+ * Reads each process's counters now; the function it returns reads them again and gives each
+ * process's figures per request, for the requests each one served in between.
+ */
+export async function countCores(
+  pids: readonly (number | undefined)[],
+): Promise<(served: readonly number[]) => Promise<(PerRequest | null)[]>> {
+  const before = await Promise.all(pids.map(schedTimes));
+  return async (served) => {
+    const after = await Promise.all(pids.map(schedTimes));
+    return pids.map((_, index) =>
+      perRequest(before[index] ?? null, after[index] ?? null, served[index] ?? 0),
+    );
+  };
+}
