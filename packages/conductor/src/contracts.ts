@@ -135,6 +135,13 @@ export interface RelayInput {
    * provider serves that API natively (`responses_api: true`); every other attempt uses `body`.
    */
   native?: NativeRequest;
+  /**
+   * The caller writes a non-stream answer to its socket as soon as `relay()` returns. The relay's
+   * bookkeeping for it (metrics, the final attempt record, `inflight`) then runs right after that
+   * write (`setImmediate`), off the answer's path; the lease is released before the relay returns
+   * either way.
+   */
+  answersOnSocket?: boolean;
 }
 
 /** A `/v1/responses` body as the client sent it; the relay only replaces `model` per attempt. */

@@ -344,8 +344,10 @@ describe('request id', () => {
   });
 
   it('is logged once per request', async () => {
-    const { app, lines } = build();
+    const { app, lines, relay } = build();
     await send(app, post('/v1/chat/completions', CHAT, { 'x-request-id': 'logged-1' }));
+    expect(relay.inputs[0]?.answersOnSocket).toBe(false);
+    // In-process there is no socket write to wait for: the line is there when the answer is.
     const logged = lines().filter((line) => line.msg === 'request');
     expect(logged).toEqual([
       expect.objectContaining({ requestId: 'logged-1', status: 200, path: '/v1/chat/completions' }),

@@ -77,6 +77,8 @@ export async function relayParsedRequest(
     // Aborts when the client disconnects; the relay adds gateway.request_timeout itself, so it can
     // tell a client that left (no penalty) from a request over its budget (504).
     ...clientAbort(c),
+    // On the gateway's own server the answer is written as soon as the relay returns.
+    answersOnSocket: c.env?.outgoing !== undefined,
   };
   // Identical deterministic requests in flight share one call (gateway.coalescing; off by default);
   // a request that may be answered in its native format shares nothing with a chat one.

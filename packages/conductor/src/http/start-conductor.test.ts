@@ -171,6 +171,23 @@ describe('startConductor', () => {
   });
 });
 
+describe('a relayed answer on its own socket', () => {
+  it('lets the relay keep its bookkeeping until after the write, and logs the request line after it', async () => {
+    const { conductor, relay, lines } = await start(() => okJson({ id: 'fast' }));
+    const response = await fetch(`${conductor.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...HEADERS, 'x-request-id': 'socket-1' },
+      body: CHAT,
+    });
+    expect(await response.json()).toEqual({ id: 'fast' });
+    expect(relay.inputs[0]?.answersOnSocket).toBe(true);
+    await until(() => lines().some((line) => line.msg === 'request'));
+    expect(lines().filter((line) => line.msg === 'request')).toEqual([
+      expect.objectContaining({ requestId: 'socket-1', status: 200, path: '/v1/chat/completions' }),
+    ]);
+  });
+});
+
 describe('the request body over a real socket', () => {
   it('answers 413 in OpenAI shape to a chunked body over the limit, and still serves the next request', async () => {
     const { conductor, relay } = await start(() => okJson({ ok: true }), { gateway: { body_limit: '1kb' } });

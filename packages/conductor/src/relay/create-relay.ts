@@ -37,12 +37,12 @@ export function createRelay(deps: RelayDeps): Relay {
       let status = 200;
       let finished = false;
       // Runs once the answer is complete: at return for JSON, at the stream's end for SSE.
-      const finish = () => {
+      const finish = (endedAt = deps.metrics ? deps.now() : 0) => {
         if (finished) return;
         finished = true;
         if (deps.metrics) {
           const last = journey.last();
-          deps.metrics.requestDone(last?.provider, last?.model, status, input.stream, deps.now() - startedAt);
+          deps.metrics.requestDone(last?.provider, last?.model, status, input.stream, endedAt - startedAt);
         }
         journey.conclude();
         abort.dispose();
@@ -62,7 +62,9 @@ export function createRelay(deps: RelayDeps): Relay {
         status = 500;
         return { kind: 'error', error: internalError(input.requestId), headers: journey.headers() };
       } finally {
-        if (!streaming) finish();
+        // A stream's finish() runs when it ends.
+        if (!streaming && input.answersOnSocket === true) setImmediate(finish, deps.metrics ? deps.now() : 0);
+        else if (!streaming) finish();
       }
     },
   };

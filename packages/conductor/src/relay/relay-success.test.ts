@@ -75,6 +75,24 @@ describe('a request served on the first attempt', () => {
     expect(world.relay.inflight()).toBe(0);
   });
 
+  test('non-stream answered on a socket: the lease is back at return, the record and inflight follow the write', async () => {
+    const ok = key('test-ok-');
+    world = createRelayWorld(upstream.url, [ok]);
+    const result = await world.relay.relay({
+      ...chatInput([tierOf(ok)], { text: 'ping' }),
+      answersOnSocket: true,
+    });
+
+    expect(result.kind).toBe('json');
+    expect(world.pool.releases).toHaveLength(1);
+    // What the caller does now (write the answer) runs before the bookkeeping.
+    expect(world.records).toEqual([]);
+    expect(world.relay.inflight()).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(world.records).toMatchObject([{ attemptNo: 1, final: true, outcome: 'ok', status: 200 }]);
+    expect(world.relay.inflight()).toBe(0);
+  });
+
   test('stream: SSE chunks then [DONE], headers at once, lease released with ok at the end', async () => {
     const ok = key('test-ok-');
     world = createRelayWorld(upstream.url, [ok]);
