@@ -76,6 +76,25 @@ describe('the JSON log', () => {
     expect(arrivedAt - (line?.loggedAt ?? 0)).toBeLessThan(1000);
   }, 60_000);
 
+  it('queues no write while nothing is logged', async () => {
+    const captured = await runWithLogger(`
+      const { createHook } = await import('node:async_hooks');
+      log.info('before the quiet');
+      await sleep(300);
+      let writes = 0;
+      const hook = createHook({ init(_id, type) { if (type === 'FSREQCALLBACK') writes += 1; } }).enable();
+      await sleep(1000);
+      hook.disable();
+      log.info({ writes }, 'after the quiet');
+      await sleep(300);
+    `);
+    expect(captured.code).toBe(0);
+    const [, after] = lines(captured) as { msg: string; writes?: number }[];
+    expect(after?.msg).toBe('after the quiet');
+    // sonic-boom's periodicFlush made an empty write every 100 ms: about 10 in this second.
+    expect(after?.writes).toBe(0);
+  }, 60_000);
+
   it('writes every buffered line when the process exits at once', async () => {
     const captured = await runWithLogger(`
       log.info('first');

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 
 // pino-pretty is for a human at a terminal; a service writing JSON lines never loads it.
@@ -21,6 +21,11 @@ const REDACT = [
 
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
+
+interface Flushable {
+  flush(callback?: (error?: Error) => void): void;
+  flushSync(): void;
+}
 
 /** JSON lines for machines; pretty when a human watches a TTY (SPEC §9). */
 export function createLogger(
@@ -44,14 +49,39 @@ export function createLogger(
   // at most 100 ms late, pino flushes synchronously on exit, and `kill -9` loses at most those 100 ms.
   // A reader that stops reading (a stuck pipe) costs at most 4 MiB of buffered lines, then lines are
   // dropped rather than memory growing without bound.
-  return pino(
-    base,
-    pino.destination({
-      fd,
-      sync: false,
-      minLength: LOG_BATCH_BYTES,
-      periodicFlush: LOG_FLUSH_MS,
-      maxLength: 4 * 1024 * 1024,
-    }),
-  );
+  const destination = pino.destination({
+    fd,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    maxLength: 4 * 1024 * 1024,
+  });
+  return pino(base, flushedWhenWritten(destination, LOG_FLUSH_MS));
+}
+
+/**
+ * What pino writes to: `destination`, flushed every `everyMs` only when a line arrived since the last
+ * tick. sonic-boom's own `periodicFlush` writes even when it holds nothing, so an idle gateway made a
+ * thread-pool write (and two wake-ups) ten times a second for no line at all.
+ */
+function flushedWhenWritten(
+  destination: ReturnType<typeof pino.destination>,
+  everyMs: number,
+): DestinationStream & Flushable {
+  let written = false;
+  const timer = setInterval(() => {
+    if (!written) return;
+    written = false;
+    destination.flush();
+  }, everyMs);
+  timer.unref();
+  destination.once('close', () => clearInterval(timer));
+  return {
+    write(line: string) {
+      written = true;
+      return destination.write(line);
+    },
+    // logger.flush() and pino's own exit handling use these.
+    flush: (callback?: (error?: Error) => void) => destination.flush(callback),
+    flushSync: () => destination.flushSync(),
+  };
 }
