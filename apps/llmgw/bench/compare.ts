@@ -6,14 +6,15 @@
 //
 //   pnpm bench:compare --variant=now --variant=before:bundle=apps/llmgw/dist/bin/before.mjs
 //   pnpm bench:compare --variant=info --variant='warn:LOG_LEVEL=warn' --rate=500 --rounds=4
+//   pnpm bench:compare --variant=now --variant=before:bundle=… --stream=200   (adds the stream's first byte)
 //
 // A variant is `name[:item,item…]`; an item is `bundle=<path to a copy of llmgw.mjs>` (beside it, so
 // that its imports resolve), `node=<flag>` (repeatable) or `NAME=value` for the gateway's environment.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type LatencySummary, median, openLoopAlternating } from './open-loop.js';
-import { type GatewaySpec, type Hop, startRig } from './rig.js';
+import { type LatencySummary, median, openLoopAlternating, streamFirstByteAlternating } from './open-loop.js';
+import { type GatewaySpec, type Hop, STREAM_BODY, startRig } from './rig.js';
 import { countCores, type PerRequest } from './schedstat.js';
 
 /** A usage mistake: its message alone, not a stack trace, and exit code 2. */
@@ -31,6 +32,7 @@ function readOptions() {
         seconds: { type: 'string', default: '20' },
         rounds: { type: 'string', default: '3' },
         warm: { type: 'string', default: '30' },
+        stream: { type: 'string', default: '0' },
       },
     }).values;
   } catch (error) {
@@ -53,6 +55,8 @@ const rounds = number('rounds', values.rounds, 1);
 // TurboFan was still optimising 4-40 functions every 2 s through the first minute of load at
 // 500 req/s (--trace-opt): without a warm-up, a variant measured first pays for the compiler.
 const warmSeconds = number('warm', values.warm, 0);
+// Stream requests per hop and round, sent one at a time after the fixed-rate rounds; 0 = none.
+const streamCount = number('stream', values.stream, 0);
 
 /** `name[:item,item…]` as a gateway spec; an unknown item shape is an error, not ignored. */
 function parseVariant(text: string): GatewaySpec {
@@ -80,6 +84,8 @@ interface HopResult {
   addedP99: number[];
   failed: number;
   cores: PerRequest | null;
+  /** The stream's first byte added over direct, p50 per round (ms); empty without --stream. */
+  firstByteP50: number[];
 }
 
 function added(runs: readonly LatencySummary[], base: readonly LatencySummary[], pick: 'p50' | 'p99') {
@@ -113,13 +119,22 @@ async function main() {
         addedP99: added(runs, direct, 'p99'),
         failed: total(runs, (run) => run.failed),
         cores: cores[index] ?? null,
+        firstByteP50: [],
       };
     });
+    // After the CPU counters are read: these requests come one at a time, not at the rate.
+    for (let round = 0; streamCount > 0 && round < rounds; round += 1) {
+      const streams = targets.map((target) => ({ ...target, body: STREAM_BODY }));
+      const [base, ...perHop] = await streamFirstByteAlternating(streams, streamCount);
+      for (const [index, summary] of perHop.entries()) {
+        results[index]?.firstByteP50.push(summary.p50 - (base?.p50 ?? Number.NaN));
+      }
+    }
     print(results);
     await mkdir('output', { recursive: true });
     await writeFile(
       'output/compare.json',
-      `${JSON.stringify({ at: new Date().toISOString(), rate, seconds, rounds, variants: specs, results }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), rate, seconds, rounds, streamCount, variants: specs, results }, null, 2)}\n`,
     );
     process.stdout.write('written output/compare.json\n');
   } finally {
@@ -140,6 +155,7 @@ function print(results: readonly HopResult[]) {
       'wait/req (µs)',
       'slices/req',
       'failed',
+      ...(streamCount > 0 ? ['first byte added p50 (ms, median)'] : []),
     ],
     ...results.map((result) => [
       result.name,
@@ -150,6 +166,7 @@ function print(results: readonly HopResult[]) {
       us(result.cores?.waitUs),
       result.cores ? result.cores.slices.toFixed(2) : '–',
       String(result.failed),
+      ...(streamCount > 0 ? [median(result.firstByteP50).toFixed(3)] : []),
     ]),
   ];
   const widths = rows[0]?.map((_, index) => Math.max(...rows.map((row) => (row[index] ?? '').length))) ?? [];
