@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createTestUpstream, type TestUpstream } from '@llmgw/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -210,3 +212,32 @@ async function waitUntil(check: () => boolean, timeoutMs = 3_000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('stream chunks on the wire', () => {
+  test('a chunk with nothing to fill reaches the client as the upstream wrote it; a filled one is rewritten', async () => {
+    // JSON.stringify would write `café`, with no space after the colons: these bytes are the upstream's own.
+    const own =
+      '{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": "caf\\u00e9"}, "finish_reason": null}]}';
+    const bare = '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}';
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(`data: ${own}\n\ndata: ${bare}\n\ndata: [DONE]\n\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const ok = key('test-ok-');
+      world = createRelayWorld(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, [ok]);
+      const result = await world.relay.relay(chatInput([tierOf(ok)], { stream: true }));
+      const data = sseData(await readBody(result));
+      expect(data[0]).toBe(own);
+      expect(JSON.parse(data[1] ?? '')).toMatchObject({ object: 'chat.completion.chunk', model: ok.model });
+      expect(data[1]).not.toBe(bare);
+      expect(data.at(-1)).toBe('[DONE]');
+      expect(streamedText(data)).toBe('café');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk } from '@llmgw/providers';
+import { type ChatCompletionChunk, verbatimJson } from '@llmgw/providers';
 import type { SseFeed } from '../contracts.js';
 import type { AttemptEnd } from './attempt-end.js';
 import { createFeed, type StreamFeedOptions } from './sse-feed.js';
@@ -28,9 +28,10 @@ export function createSseFeed(options: SseBodyOptions): SseFeed {
   });
 }
 
+/** Each chunk as one `data:` line: the upstream's own text when the adapter kept it (`verbatimJson`). */
 function frames(chunks: ChatCompletionChunk[]): string {
   let text = '';
-  for (const chunk of chunks) text += `data: ${JSON.stringify(chunk)}\n\n`;
+  for (const chunk of chunks) text += `data: ${verbatimJson(chunk) ?? JSON.stringify(chunk)}\n\n`;
   return text;
 }
 

@@ -176,6 +176,20 @@ describe('openai_like stream', () => {
     expect(parse(text)).toMatchObject({ failure: 'server_error' });
   });
 
+  it('keeps the upstream text of a chunk with nothing to fill, not of one it filled or that spans lines', () => {
+    // `\u00e9` stays escaped: these are the upstream's bytes, not a second JSON.stringify.
+    const complete =
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"caf\\u00e9"}}]}';
+    const filled = '{"choices":[{"index":0,"delta":{"content":"a"}}]}';
+    const split =
+      'data: {"id":"c","object":"chat.completion.chunk",\ndata: "created":1,"model":"m","choices":[]}';
+    const { chunks, failure } = parse(`data: ${complete}\n\ndata: ${filled}\n\n${split}\n\ndata: [DONE]\n\n`);
+    expect(failure).toBeUndefined();
+    expect(chunks.map((chunk) => verbatimJson(chunk))).toEqual([complete, undefined, undefined]);
+    expect(chunks[0]?.choices[0]?.delta.content).toBe('café');
+    expect(chunks[1]).toMatchObject({ id: streamCtx.requestId, object: 'chat.completion.chunk' });
+  });
+
   it('moves Groq usage from x_groq into usage', () => {
     const { chunks } = parse(fixture(import.meta.url, 'groq-stream.txt'));
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 18, completion_tokens: 9, total_tokens: 27 });

@@ -1,13 +1,19 @@
 import type { ChatCompletionChunk, Usage } from '../openai-types.js';
 import { createEventStreamParser, type EventOutcome, malformedEvent } from '../shared/event-stream.js';
-import { isRecord, type JsonRecord, recordField, stringField } from '../shared/json.js';
+import { isRecord, type JsonRecord, keepVerbatim, recordField, stringField } from '../shared/json.js';
 import type { SseEvent } from '../shared/sse.js';
 import type { StreamContext, StreamParser } from '../types.js';
 import { classifyFailure } from './errors.js';
 
-/** Fills what the gateway relies on and keeps the rest; Groq's `x_groq.usage` becomes `usage`. */
+/**
+ * Fills what the gateway relies on and keeps the rest; Groq's `x_groq.usage` becomes `usage`. A chunk
+ * with nothing to fill is returned as it is (the same object).
+ */
 export function normalizeChunk(raw: JsonRecord, ctx: Required<StreamContext>): ChatCompletionChunk {
   const groqUsage = recordField(recordField(raw, 'x_groq'), 'usage');
+  if (isCompleteChunk(raw) && (groqUsage === undefined || isRecord(raw.usage))) {
+    return raw as unknown as ChatCompletionChunk;
+  }
   const chunk: ChatCompletionChunk = {
     ...raw,
     id: stringField(raw, 'id') ?? ctx.requestId,
@@ -18,6 +24,17 @@ export function normalizeChunk(raw: JsonRecord, ctx: Required<StreamContext>): C
   };
   if (!isRecord(raw.usage) && groqUsage) chunk.usage = groqUsage as unknown as Usage;
   return chunk;
+}
+
+/** Every field `normalizeChunk` would fill is already there, with the right type. */
+function isCompleteChunk(raw: JsonRecord): boolean {
+  return (
+    typeof raw.id === 'string' &&
+    raw.object === 'chat.completion.chunk' &&
+    typeof raw.created === 'number' &&
+    typeof raw.model === 'string' &&
+    Array.isArray(raw.choices)
+  );
 }
 
 export interface OpenAiStreamOptions {
@@ -54,7 +71,11 @@ export function createOpenAiStreamHandler(context: StreamContext, options: OpenA
         const code = inner?.code;
         return { failure: typeof code === 'number' ? { status: code, body: data } : { body: data } };
       }
-      return mapChunk(parsed, ctx);
+      const chunks = mapChunk(parsed, ctx);
+      // Nothing was filled in: the client gets the upstream's own text, not a second JSON.stringify.
+      // Only a one-line event can be framed again as one `data:` line.
+      if (chunks.length === 1 && chunks[0] === parsed && !/[\r\n]/.test(data)) keepVerbatim(parsed, data);
+      return chunks;
     },
     finish: () => (done ? [] : undefined),
   };
