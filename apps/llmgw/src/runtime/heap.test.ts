@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HEAP_GROWING_PERCENT, heapGrowthFlag } from './heap.js';
+import { runModule } from './run-module.js';
 
-const run = promisify(execFile);
 const HEAP_MODULE = fileURLToPath(new URL('./heap.ts', import.meta.url));
-
-/** Runs `code` as an ES module in a fresh Node process (its own heap); answers what it printed. */
-async function runModule(code: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code],
-    {
-      timeout: 30_000,
-    },
-  );
-  return stdout.trim();
-}
 
 /**
  * A child process that keeps ~20 MB live and churns objects which outlive a few scavenges (they are

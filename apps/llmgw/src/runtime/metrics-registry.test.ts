@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runModule } from './run-module.js';
 
 const REGISTRY_MODULE = fileURLToPath(new URL('./metrics-registry.ts', import.meta.url));
 
 /** How often an otherwise idle process with the registry is put on a core in one second. */
-function idleWakeUps(): Promise<{ wakeUps: number; lagMetrics: string[] }> {
+async function idleWakeUps(): Promise<{ wakeUps: number; lagMetrics: string[] }> {
   const code = `
     import { readFileSync } from 'node:fs';
     import { createProcessRegistry } from ${JSON.stringify(REGISTRY_MODULE)};
@@ -15,32 +15,12 @@ function idleWakeUps(): Promise<{ wakeUps: number; lagMetrics: string[] }> {
     const runs = () => Number(readFileSync('/proc/self/task/' + process.pid + '/schedstat', 'utf8').split(' ')[2]);
     await sleep(500);
     const before = runs();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const wakeUps = runs() - before;
     const lagMetrics = (await registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => n.includes('eventloop_lag'));
     process.stdout.write(JSON.stringify({ wakeUps, lagMetrics }));
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(out));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+  return JSON.parse(await runModule(code));
 }
 
 describe('the process registry', () => {

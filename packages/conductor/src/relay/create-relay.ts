@@ -32,12 +32,14 @@ export function createRelay(deps: RelayDeps): Relay {
       inflight += 1;
       const abort = createRequestAbort(input.signal, deps.config.gateway.request_timeout, input.controller);
       const journey = createJourney(input, deps.attempts, deps.metrics);
-      const startedAt = deps.metrics ? deps.now() : 0;
+      // The request's duration is only read by the metrics.
+      const clock = () => (deps.metrics ? deps.now() : 0);
+      const startedAt = clock();
       // A stream's status is 200 whatever happens after its first byte; other results set theirs below.
       let status = 200;
       let finished = false;
       // Runs once the answer is complete: at return for JSON, at the stream's end for SSE.
-      const finish = (endedAt = deps.metrics ? deps.now() : 0) => {
+      const finish = (endedAt = clock()) => {
         if (finished) return;
         finished = true;
         if (deps.metrics) {
@@ -62,9 +64,11 @@ export function createRelay(deps: RelayDeps): Relay {
         status = 500;
         return { kind: 'error', error: internalError(input.requestId), headers: journey.headers() };
       } finally {
-        // A stream's finish() runs when it ends.
-        if (!streaming && input.answersOnSocket === true) setImmediate(finish, deps.metrics ? deps.now() : 0);
-        else if (!streaming) finish();
+        // A stream's finish() runs when it ends; an answer on a socket is written before it.
+        if (!streaming) {
+          if (input.answersOnSocket === true) setImmediate(finish, clock());
+          else finish();
+        }
       }
     },
   };
