@@ -63,5 +63,7 @@ RUN mkdir -p keys proxies data output && chown -R node:node /app
 USER node
 EXPOSE 8080
 # Binding 0.0.0.0 requires LLMGW_AUTH_TOKENS: the gateway refuses to start open to the network.
-ENTRYPOINT ["node", "apps/llmgw/dist/bin/llmgw.mjs"]
+# --single-threaded-gc: the collector runs on the event loop's own thread, without helper threads
+# that compete for the cores the gateway shares (docs/design/conductor.md, "One thread collects").
+ENTRYPOINT ["node", "--single-threaded-gc", "apps/llmgw/dist/bin/llmgw.mjs"]
 CMD ["gateway"]

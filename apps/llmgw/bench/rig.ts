@@ -10,8 +10,10 @@ import { request } from 'undici';
 import type { Target } from './open-loop.js';
 import { type Child, startChild } from './processes.js';
 
-// The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process.
+// The production bundle (`pnpm build`), as operators run it: no TypeScript loader in the measured process,
+// and Node's flags as `pnpm start` and the Dockerfile give them (checked by launch-flags.test.ts).
 const MAIN = fileURLToPath(new URL('../dist/bin/llmgw.mjs', import.meta.url));
+export const SHIPPED_NODE_FLAGS = ['--single-threaded-gc'];
 const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/src/main.ts', import.meta.url));
 const KEYS = Array.from({ length: 8 }, (_, index) => `bench-key-${String(index).padStart(4, '0')}-xxxxxxxx`);
 const BODY = JSON.stringify({
@@ -95,7 +97,7 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
     );
     await writeFile(join(cwd, 'keys', 'mock.txt'), `${KEYS.join('\n')}\n`);
     const env = { DATABASE_URL: database.url, LOG_LEVEL: 'info' };
-    const worker = startChild(MAIN, ['worker'], { cwd, env });
+    const worker = startChild(MAIN, ['worker'], { cwd, env, nodeArgs: SHIPPED_NODE_FLAGS });
     children.push(worker);
     await worker.waitFor(/keeper\.probe_tick.*"probed":[1-9]/, 60_000);
 
@@ -106,7 +108,7 @@ export async function startRig(specs: readonly GatewaySpec[]): Promise<Rig> {
       const child = startChild(spec.bundle ?? MAIN, ['gateway'], {
         cwd,
         env: { ...env, LLMGW_PORT: String(port), ...spec.env },
-        nodeArgs: spec.nodeArgs,
+        nodeArgs: [...SHIPPED_NODE_FLAGS, ...(spec.nodeArgs ?? [])],
       });
       children.push(child);
       // Not its log line: a variant may run with LOG_LEVEL=warn and never print one.
