@@ -12,43 +12,23 @@
 // that its imports resolve), `node=<flag>` (repeatable) or `NAME=value` for the gateway's environment.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { usage as fail, numberOption, readOptions } from './cli.js';
 import { type LatencySummary, median, openLoopAlternating, streamFirstByteAlternating } from './open-loop.js';
 import { type GatewaySpec, type Hop, STREAM_BODY, startRig } from './rig.js';
 import { countCores, type PerRequest } from './schedstat.js';
 
-/** A usage mistake: its message alone, not a stack trace, and exit code 2. */
-function usage(message: string): never {
-  process.stderr.write(`bench:compare: ${message}\n`);
-  process.exit(2);
-}
+const TOOL = 'bench:compare';
+const usage = (message: string): never => fail(TOOL, message);
+const number = (name: string, text: string, least: number) => numberOption(TOOL, name, text, least);
 
-function readOptions() {
-  try {
-    return parseArgs({
-      options: {
-        variant: { type: 'string', multiple: true, default: ['gateway'] },
-        rate: { type: 'string', default: '500' },
-        seconds: { type: 'string', default: '20' },
-        rounds: { type: 'string', default: '3' },
-        warm: { type: 'string', default: '30' },
-        stream: { type: 'string', default: '0' },
-      },
-    }).values;
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function number(name: string, text: string, least: number): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < least) {
-    usage(`--${name} must be a number of at least ${least}, got "${text}"`);
-  }
-  return value;
-}
-
-const values = readOptions();
+const values = readOptions(TOOL, {
+  variant: { type: 'string', multiple: true, default: ['gateway'] },
+  rate: { type: 'string', default: '500' },
+  seconds: { type: 'string', default: '20' },
+  rounds: { type: 'string', default: '3' },
+  warm: { type: 'string', default: '30' },
+  stream: { type: 'string', default: '0' },
+});
 const rate = number('rate', values.rate, 1);
 const seconds = number('seconds', values.seconds, 1);
 const rounds = number('rounds', values.rounds, 1);

@@ -1,0 +1,88 @@
+// `pnpm bench:survival`: how much of the gateway's young generation survives each scavenge when
+// requests come one at a time, JSON against streamed (the stream first-byte rows of `pnpm bench` are
+// such a load). Each mode gets its own gateway with V8's --trace-gc-nvp; the figures are the medians
+// of its last scavenges. A request's objects should die young: what survives is copied, then
+// promoted, and only a mark-compact frees it, so a high survival costs long scavenges and frequent
+// full collections (docs/design/conductor.md, "What a streamed request leaves behind").
+//
+//   pnpm bench:survival [--requests=5000] [--warm=500]
+import { Agent, request } from 'undici';
+import { numberOption, readOptions } from './cli.js';
+import { median } from './open-loop.js';
+import { STREAM_BODY, startRig } from './rig.js';
+
+const TOOL = 'bench:survival';
+const values = readOptions(TOOL, {
+  requests: { type: 'string', default: '5000' },
+  warm: { type: 'string', default: '500' },
+});
+const requests = numberOption(TOOL, 'requests', values.requests, 100);
+const warm = numberOption(TOOL, 'warm', values.warm, 0);
+// The last scavenges of the measured requests: the first ones of a process still carry start-up.
+const LAST_SCAVENGES = 10;
+const JSON_BODY = STREAM_BODY.replace(',"stream":true', '');
+
+interface Survival {
+  mode: string;
+  scavenges: number;
+  survivedKb: number;
+  pauseMs: number;
+  markCompacts: number;
+}
+
+/** One `key=value` number of a --trace-gc-nvp line. */
+function field(line: string, name: string): number {
+  return Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? Number.NaN);
+}
+
+async function measure(mode: 'json' | 'stream'): Promise<Survival> {
+  const rig = await startRig([{ name: mode, nodeArgs: ['--trace-gc-nvp'], env: { LOG_LEVEL: 'warn' } }]);
+  try {
+    const [hop] = rig.gateways;
+    if (hop === undefined) throw new Error('the rig started no gateway');
+    const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+    const body = mode === 'stream' ? STREAM_BODY : JSON_BODY;
+    const send = async (count: number) => {
+      for (let index = 0; index < count; index += 1) {
+        const response = await request(hop.target.url, {
+          method: 'POST',
+          headers: hop.target.headers,
+          body,
+          dispatcher: agent,
+        });
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`${mode}: status ${response.statusCode}`);
+      }
+    };
+    await send(warm);
+    const before = hop.child.output().filter((line) => line.includes('gc=')).length;
+    await send(requests);
+    await agent.close();
+    const lines = hop.child
+      .output()
+      .filter((line) => line.includes('gc='))
+      .slice(before);
+    const scavenges = lines.filter((line) => /\bgc=s\b/.test(line)).slice(-LAST_SCAVENGES);
+    return {
+      mode,
+      scavenges: scavenges.length,
+      survivedKb: median(scavenges.map((line) => field(line, 'new_space_survived') / 1024)),
+      pauseMs: median(scavenges.map((line) => field(line, 'pause'))),
+      markCompacts: lines.filter((line) => /\bgc=(mc|ms)\b/.test(line)).length,
+    };
+  } finally {
+    await rig.stop();
+  }
+}
+
+const rows = [await measure('json'), await measure('stream')];
+process.stdout.write(`${requests} requests one at a time after ${warm} to warm up, per mode\n`);
+process.stdout.write(
+  'mode     survived per scavenge (KB, median)  scavenge pause (ms, median)  mark-compacts\n',
+);
+for (const row of rows) {
+  process.stdout.write(
+    `${row.mode.padEnd(9)}${row.survivedKb.toFixed(0).padEnd(36)}${row.pauseMs.toFixed(1).padEnd(29)}${row.markCompacts}` +
+      `${row.scavenges < LAST_SCAVENGES ? `  (only ${row.scavenges} scavenges)` : ''}\n`,
+  );
+}
