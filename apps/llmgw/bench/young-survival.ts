@@ -5,9 +5,11 @@
 // promoted, and only a mark-compact frees it, so a high survival costs long scavenges and frequent
 // full collections (docs/design/conductor.md, "What a streamed request leaves behind").
 //
-//   pnpm bench:survival [--requests=5000] [--warm=500]
+//   pnpm bench:survival [--requests=5000] [--warm=500] [--bundle=<a copy of llmgw.mjs beside it>]
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Agent, request } from 'undici';
-import { numberOption, readOptions } from './cli.js';
+import { numberOption, readOptions, usage } from './cli.js';
 import { median } from './open-loop.js';
 import { STREAM_BODY, startRig } from './rig.js';
 
@@ -15,9 +17,12 @@ const TOOL = 'bench:survival';
 const values = readOptions(TOOL, {
   requests: { type: 'string', default: '5000' },
   warm: { type: 'string', default: '500' },
+  bundle: { type: 'string' },
 });
 const requests = numberOption(TOOL, 'requests', values.requests, 100);
 const warm = numberOption(TOOL, 'warm', values.warm, 0);
+const bundle = values.bundle === undefined ? undefined : resolve(values.bundle);
+if (bundle !== undefined && !existsSync(bundle)) usage(TOOL, `--bundle: no file at ${bundle}`);
 // The last scavenges of the measured requests: the first ones of a process still carry start-up.
 const LAST_SCAVENGES = 10;
 
@@ -27,6 +32,8 @@ interface Survival {
   survivedKb: number;
   pauseMs: number;
   markCompacts: number;
+  /** Every pause (scavenges and full collections) over the measured requests, per request. */
+  gcUsPerRequest: number;
 }
 
 /** One `key=value` number of a --trace-gc-nvp line. */
@@ -35,7 +42,14 @@ function field(line: string, name: string): number {
 }
 
 async function measure(mode: 'json' | 'stream'): Promise<Survival> {
-  const rig = await startRig([{ name: mode, nodeArgs: ['--trace-gc-nvp'], env: { LOG_LEVEL: 'warn' } }]);
+  const rig = await startRig([
+    {
+      name: mode,
+      nodeArgs: ['--trace-gc-nvp'],
+      env: { LOG_LEVEL: 'warn' },
+      ...(bundle === undefined ? {} : { bundle }),
+    },
+  ]);
   try {
     const [hop] = rig.gateways;
     if (hop === undefined) throw new Error('the rig started no gateway');
@@ -69,6 +83,7 @@ async function measure(mode: 'json' | 'stream'): Promise<Survival> {
       survivedKb: median(scavenges.map((line) => field(line, 'new_space_survived') / 1024)),
       pauseMs: median(scavenges.map((line) => field(line, 'pause'))),
       markCompacts: lines.filter((line) => /\bgc=mc\b/.test(line)).length,
+      gcUsPerRequest: (lines.reduce((sum, line) => sum + (field(line, 'pause') || 0), 0) * 1000) / requests,
     };
   } finally {
     await rig.stop();
@@ -78,11 +93,12 @@ async function measure(mode: 'json' | 'stream'): Promise<Survival> {
 const rows = [await measure('json'), await measure('stream')];
 process.stdout.write(`${requests} requests one at a time after ${warm} to warm up, per mode\n`);
 process.stdout.write(
-  'mode     survived per scavenge (KB, median)  scavenge pause (ms, median)  mark-compacts\n',
+  'mode     survived per scavenge (KB, median)  scavenge pause (ms, median)  mark-compacts  GC pause per request (µs)\n',
 );
 for (const row of rows) {
   process.stdout.write(
-    `${row.mode.padEnd(9)}${row.survivedKb.toFixed(0).padEnd(36)}${row.pauseMs.toFixed(1).padEnd(29)}${row.markCompacts}` +
+    `${row.mode.padEnd(9)}${row.survivedKb.toFixed(0).padEnd(36)}${row.pauseMs.toFixed(1).padEnd(29)}` +
+      `${String(row.markCompacts).padEnd(15)}${row.gcUsPerRequest.toFixed(1)}` +
       `${row.scavenges < LAST_SCAVENGES ? `  (only ${row.scavenges} scavenges)` : ''}\n`,
   );
 }

@@ -88,30 +88,35 @@ export function createUpstreamCall(
     reader = as;
   };
 
-  async function* stream(): AsyncGenerator<Uint8Array> {
-    try {
-      for (;;) {
-        if (buffered > 0) {
-          // Whatever arrived since the last read, in one piece, as a `Readable` hands it over: a reader
-          // that decides on the first events (fail over before the first byte) sees all that came with them.
-          const chunk = joined(chunks, buffered);
-          chunks.length = 0;
-          buffered = 0;
-          fill();
-          yield chunk;
-        } else if (failed) {
-          throw fail(failure);
-        } else if (ended) {
-          return;
-        } else {
-          await arrival();
-        }
+  // A hand-written iterator rather than an `async function*`: V8 keeps a finished async generator,
+  // and all it can reach, alive until the next mark-compact (docs/design/conductor.md).
+  const read = async (): Promise<IteratorResult<Uint8Array>> => {
+    for (;;) {
+      if (buffered > 0) {
+        // Whatever arrived since the last read, in one piece, as a `Readable` hands it over: a reader
+        // that decides on the first events (fail over before the first byte) sees all that came with them.
+        const chunk = joined(chunks, buffered);
+        chunks.length = 0;
+        buffered = 0;
+        fill();
+        return { done: false, value: chunk };
       }
-    } finally {
+      if (failed) throw fail(failure);
+      if (ended) return { done: true, value: undefined };
+      await arrival();
+    }
+  };
+  const stream: AsyncIterableIterator<Uint8Array> = {
+    next: read,
+    async return() {
       // The reader left before the end: nobody will read the rest, so the socket cannot be reused.
       if (!ended && !failed) controller?.abort(new LlmgwError('upstream body abandoned by its reader'));
-    }
-  }
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
 
   const text = async (): Promise<string> => {
     claim('whole');
@@ -153,7 +158,7 @@ export function createUpstreamCall(
         body: {
           [Symbol.asyncIterator]() {
             claim('stream');
-            return stream();
+            return stream;
           },
         },
         text,

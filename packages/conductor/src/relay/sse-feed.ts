@@ -35,33 +35,40 @@ export type StreamFeedOptions<Pull, Source> = Omit<FeedOptions<Pull>, 'source' |
  * it: the gateway's Node writer (`http/write-sse.ts`) or the web stream `sseStream` makes of it.
  */
 export function createFeed<Pull>(options: FeedOptions<Pull>): SseFeed {
-  const { abort, source } = options;
+  const { signal } = options.abort;
+  // The attempt (source, parser, context, the first pull), held only until the stream ended: the
+  // consumer keeps the feed until its own side closes, and V8 may keep a finished request's objects
+  // reachable from older garbage until a mark-compact (docs/design/conductor.md, "What a streamed
+  // request leaves behind"). Letting go here cut what a scavenge copies under sequential streams from
+  // 3.4 to 1.7 MB, and to 0.9 MB with the upstream body's own iterator.
+  let live: FeedOptions<Pull> | undefined = options;
   let pending: Pull | undefined = options.first;
-  let ended = false;
   let claimed = false;
   let closing: ((text: string) => void) | undefined;
   let closedWith: string | undefined;
 
-  const end = (result: AttemptEnd) => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(result);
+  /** Settles the attempt once; what comes after needs none of it. */
+  const end = (attempt: FeedOptions<Pull>, result: AttemptEnd) => {
+    live = undefined;
+    pending = undefined;
+    signal.removeEventListener('abort', onAbort);
+    attempt.onEnd(result);
   };
 
   // Listened to from the start, not from when a consumer arrives: a client that leaves (or a request
   // out of time) while nobody is reading must still free the lease.
-  abort.signal.addEventListener(
-    'abort',
-    () => {
-      if (ended) return;
-      const result = options.judge(abort.signal.reason);
-      void source.close();
-      end(result);
-      closedWith = result.kind === 'aborted' && result.cause === 'client' ? '' : options.closingText(result);
-      closing?.(closedWith);
-    },
-    { once: true },
-  );
+  function onAbort() {
+    const attempt = live;
+    if (attempt === undefined) return;
+    const result = attempt.judge(signal.reason);
+    void attempt.source.close();
+    end(attempt, result);
+    closedWith = result.kind === 'aborted' && result.cause === 'client' ? '' : attempt.closingText(result);
+    const close = closing;
+    closing = undefined;
+    close?.(closedWith);
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
 
   return {
     claim() {
@@ -70,19 +77,23 @@ export function createFeed<Pull>(options: FeedOptions<Pull>): SseFeed {
       return true;
     },
     onAbort(close) {
-      closing = close;
       if (closedWith !== undefined) close(closedWith);
+      else if (live !== undefined) closing = close;
     },
     async read(): Promise<SseRead | undefined> {
-      const pull = pending ?? (await source.next());
+      const attempt = live;
+      if (attempt === undefined) return undefined;
+      const pull = pending ?? (await attempt.source.next());
       pending = undefined;
-      if (ended) return undefined;
-      const { text, end: result } = options.render(pull);
-      if (result !== undefined) end(result);
-      return { text, last: result !== undefined };
+      if (live === undefined) return undefined;
+      const { text, end: result } = attempt.render(pull);
+      if (result === undefined) return { text, last: false };
+      closing = undefined;
+      end(attempt, result);
+      return { text, last: true };
     },
     cancel() {
-      abort.abort('client');
+      if (live !== undefined) live.abort.abort('client');
     },
   };
 }
