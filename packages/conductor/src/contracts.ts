@@ -5,7 +5,7 @@
  *   pool/   which triple serves next (the lease, limits, queue, outcome write-back).
  * See docs/design/conductor.md.
  */
-import type { FailureReason, RateLimitHints, TripleOutcome } from '@llmgw/core';
+import type { AbortCell, AbortWatch, FailureReason, RateLimitHints, TripleOutcome } from '@llmgw/core';
 
 /** A provider and one of its models, as a client can ask for it (`provider/model`). */
 export interface Candidate {
@@ -31,7 +31,7 @@ export interface LeaseRequest {
   /** How long to wait in the queue when every candidate is saturated (0 = do not wait). */
   maxWaitMs: number;
   requestId: string;
-  signal: AbortSignal;
+  signal: AbortWatch;
   /**
    * Prompt-cache affinity: the key that served this conversation recently. Chosen when its triple is
    * leasable and under its limits; otherwise ignored (affinity never overrides health or limits).
@@ -124,12 +124,12 @@ export interface RelayInput {
   stream: boolean;
   requestId: string;
   /** Aborts when the client disconnects (or the request times out). */
-  signal: AbortSignal;
+  signal: AbortWatch;
   /**
-   * The controller whose signal `signal` is, when the caller made it for this request alone: the
-   * relay then aborts it itself on its time budget rather than making and linking a second one.
+   * `signal` itself, when the caller made it for this request alone: the relay then aborts it on its
+   * time budget rather than making and linking a second one.
    */
-  controller?: AbortController;
+  controller?: AbortCell;
   /**
    * The client's request in a provider's own API, sent instead of `body` by an attempt whose leased
    * provider serves that API natively (`responses_api: true`); every other attempt uses `body`.

@@ -1,3 +1,4 @@
+export { type AbortCell, type AbortWatch, createAbortCell } from './abort.js';
 export { escalatingDelay, withJitter } from './backoff.js';
 export {
   ConfigError,

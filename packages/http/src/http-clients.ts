@@ -1,4 +1,4 @@
-import { LlmgwError, type UpstreamRequest } from '@llmgw/core';
+import { type AbortWatch, LlmgwError, type UpstreamRequest } from '@llmgw/core';
 import type { Dispatcher } from 'undici';
 import { createRouteDispatcher, type HttpSettings, type RouteDispatcher } from './dispatcher.js';
 import { createUpstreamCall, type UpstreamResponse } from './response.js';
@@ -8,7 +8,7 @@ import { toHttpError } from './transport-error.js';
 export interface SendOptions {
   route: Route;
   /** The caller's signal (client disconnect): aborts the call end to end and rejects with `ClientAbortError`. */
-  signal?: AbortSignal;
+  signal?: AbortWatch;
   /** Extra CA for this provider (e.g. GigaChat's); trusted in addition to the system roots. */
   caFile?: string;
   /** Per-call overrides; connect timeout belongs to the dispatcher and cannot vary per call. */

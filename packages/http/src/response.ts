@@ -1,4 +1,4 @@
-import { LlmgwError } from '@llmgw/core';
+import { type AbortWatch, LlmgwError } from '@llmgw/core';
 import type { Dispatcher } from 'undici';
 
 export interface UpstreamResponse {
@@ -42,7 +42,7 @@ type Reader = 'none' | 'stream' | 'whole' | 'discard';
  * `HIGH_WATER_BYTES` wait unread.
  */
 export function createUpstreamCall(
-  signal: AbortSignal | undefined,
+  signal: AbortWatch | undefined,
   fail: (error: unknown) => LlmgwError,
 ): UpstreamCall {
   let controller: Dispatcher.DispatchController | null = null;

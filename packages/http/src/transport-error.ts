@@ -1,4 +1,4 @@
-import { isLlmgwError, LlmgwError, type TransportFailure } from '@llmgw/core';
+import { type AbortWatch, isLlmgwError, LlmgwError, type TransportFailure } from '@llmgw/core';
 import { PROXY_CODE_PREFIX, PROXY_STATUS_PREFIX, PROXY_TUNNEL_TIMEOUT } from './proxy-codes.js';
 
 /** A call that failed below HTTP: the reason is set, so callers fail over on `reason` like on any other. */
@@ -88,7 +88,7 @@ function readCode(error: object): string | undefined {
  * signal wins over the code: undici rejects with whatever reason the signal was aborted with, which
  * need not carry any code at all.
  */
-export function classifyTransportError(error: unknown, signal?: AbortSignal): TransportClassification {
+export function classifyTransportError(error: unknown, signal?: AbortWatch): TransportClassification {
   if (signal?.aborted) return { kind: 'aborted' };
   if (typeof error !== 'object' || error === null) return { kind: 'unexpected', code: undefined };
   const code = readCode(error);
@@ -108,7 +108,7 @@ export function classifyTransportError(error: unknown, signal?: AbortSignal): Tr
 }
 
 /** Turns anything undici threw into our error types; `subject` names the call without secrets. */
-export function toHttpError(error: unknown, subject: string, signal?: AbortSignal): LlmgwError {
+export function toHttpError(error: unknown, subject: string, signal?: AbortWatch): LlmgwError {
   const verdict = classifyTransportError(error, signal);
   switch (verdict.kind) {
     case 'aborted':

@@ -1,3 +1,4 @@
+import type { AbortWatch } from '@llmgw/core';
 import type { HttpClients } from '@llmgw/http';
 import { buildTokenRequest, createGigachatTokenCache, parseTokenResponse } from '@llmgw/providers';
 import { readFailure } from './read-failure.js';
@@ -7,7 +8,7 @@ import { UpstreamCallError } from './upstream-call-error.js';
 /** Turns a key into what goes on the wire: the key itself, or an OAuth access token obtained with it. */
 export interface CredentialSource {
   /** The secret itself for a static key (no promise on the hot path); a token fetch for OAuth. */
-  credentialFor(target: UpstreamTarget, signal?: AbortSignal): string | Promise<string>;
+  credentialFor(target: UpstreamTarget, signal?: AbortWatch): string | Promise<string>;
   /** A call was refused with `credential`: forget it so the next call refreshes (once, however many saw it). */
   invalidate(target: UpstreamTarget, credential: string): void;
 }

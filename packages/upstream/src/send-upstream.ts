@@ -1,4 +1,4 @@
-import type { UpstreamFailure, UpstreamRequest } from '@llmgw/core';
+import type { AbortWatch, UpstreamFailure, UpstreamRequest } from '@llmgw/core';
 import { type HttpClients, isHttpTransportError, type UpstreamResponse } from '@llmgw/http';
 import { type CallContext, shouldRefreshToken } from '@llmgw/providers';
 import type { CredentialSource } from './credentials.js';
@@ -28,7 +28,7 @@ export async function sendUpstream(
   deps: UpstreamDeps,
   target: UpstreamTarget,
   build: (ctx: CallContext) => UpstreamRequest,
-  options: { signal?: AbortSignal; requestId?: string; onDropped?: (parameter: string) => void } = {},
+  options: { signal?: AbortWatch; requestId?: string; onDropped?: (parameter: string) => void } = {},
 ): Promise<UpstreamCall> {
   const started = deps.now();
   const send = {

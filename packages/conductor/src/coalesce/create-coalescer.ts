@@ -1,3 +1,4 @@
+import type { AbortWatch } from '@llmgw/core';
 import type { ClientError, Relay, RelayHeaders, RelayInput, RelayResult } from '../contracts.js';
 import type { GatewayMetrics } from '../metrics/contract.js';
 
@@ -132,7 +133,7 @@ export function createCoalescer(metrics: GatewayMetrics): Coalescer {
     return flight;
   };
 
-  const subscribe = (flight: Flight, signal: AbortSignal, onLeave: () => void) => {
+  const subscribe = (flight: Flight, signal: AbortWatch, onLeave: () => void) => {
     let subscriber: Subscriber | null = null;
     let gone = false;
     const drop = () => {
@@ -213,7 +214,7 @@ function headersFor(shared: RelayHeaders, requestId: string, follower: boolean):
   return headers;
 }
 
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortWatch): Promise<T | 'aborted'> {
   if (signal.aborted) return Promise.resolve('aborted');
   return new Promise<T | 'aborted'>((resolve) => {
     const onAbort = () => resolve('aborted');

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { type AbortCell, type AbortWatch, createAbortCell } from '@llmgw/core';
 import type { Context } from 'hono';
 import type { ClientError } from '../contracts.js';
 import type { AppEnv } from './app-env.js';
@@ -53,16 +54,17 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Body
 
 /**
  * Aborts when the client goes away before its response is finished (no WHATWG Request needed). The
- * controller comes along when it is this request's own, so the relay can use it as the request's.
+ * cell comes along as `controller` when it is this request's own, so the relay can use it as the
+ * request's.
  */
-export function clientAbort(c: Context<AppEnv>): { signal: AbortSignal; controller?: AbortController } {
+export function clientAbort(c: Context<AppEnv>): { signal: AbortWatch; controller?: AbortCell } {
   const outgoing = c.env?.outgoing;
   if (!outgoing) return { signal: c.req.raw.signal };
-  const controller = new AbortController();
+  const controller = createAbortCell();
   outgoing.once('close', () => {
     if (!outgoing.writableFinished) controller.abort(new Error('client closed the connection'));
   });
-  return { signal: controller.signal, controller };
+  return { signal: controller, controller };
 }
 
 function tooLarge(maxBytes: number): BodyResult {

@@ -1,3 +1,4 @@
+import type { AbortWatch } from '@llmgw/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayInput, RelayResult } from '../contracts.js';
 import { type Conductor, startConductor } from './start-conductor.js';
@@ -148,7 +149,7 @@ describe('startConductor', () => {
     ['with Content-Length', () => CHAT],
     ['with a chunked body (re-read by the body limit)', () => new Blob([CHAT]).stream()],
   ])('aborts the relay signal when the client disconnects (%s)', async (_name, body) => {
-    let seen: AbortSignal | undefined;
+    let seen: AbortWatch | undefined;
     const { conductor } = await start(
       (input) =>
         new Promise<RelayResult>((resolve) => {
@@ -215,10 +216,10 @@ describe('the request body over a real socket', () => {
   });
 
   it('aborts the relay signal when the client disconnects mid-request', async () => {
-    let seen: AbortSignal | undefined;
+    let seen: AbortWatch | undefined;
     const { conductor } = await start(async (input) => {
       seen = input.signal;
-      await new Promise((resolve) => input.signal.addEventListener('abort', resolve, { once: true }));
+      await new Promise<void>((resolve) => input.signal.addEventListener('abort', resolve, { once: true }));
       return okJson({ late: true });
     });
     const controller = new AbortController();

@@ -1,3 +1,4 @@
+import { createAbortCell } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { createRequestAbort } from './abort.js';
 
@@ -40,10 +41,10 @@ describe('request and attempt aborts', () => {
     request.dispose();
   });
 
-  it("uses the caller's own controller as the request's: the client leaving reads as 'client'", () => {
-    const owned = new AbortController();
-    const request = createRequestAbort(owned.signal, 60_000, owned);
-    expect(request.signal).toBe(owned.signal);
+  it("uses the caller's own cell as the request's: the client leaving reads as 'client'", () => {
+    const owned = createAbortCell();
+    const request = createRequestAbort(owned, 60_000, owned);
+    expect(request.signal).toBe(owned);
     expect(request.cause()).toBeUndefined();
     owned.abort(new Error('client closed the connection'));
     expect(request.cause()).toBe('client');
@@ -51,24 +52,24 @@ describe('request and attempt aborts', () => {
     request.dispose();
   });
 
-  it("aborts the caller's own controller itself when the request runs over its budget", async () => {
-    const owned = new AbortController();
-    const request = createRequestAbort(owned.signal, 5, owned);
+  it("aborts the caller's own cell itself when the request runs over its budget", async () => {
+    const owned = createAbortCell();
+    const request = createRequestAbort(owned, 5, owned);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(owned.signal.aborted).toBe(true);
+    expect(owned.aborted).toBe(true);
     expect(request.cause()).toBe('request_timeout');
     request.dispose();
   });
 
-  it('follows a signal it does not own with a controller of its own', () => {
+  it('follows a signal it does not own with a cell of its own', () => {
     const flight = new AbortController();
-    const unrelated = new AbortController();
+    const unrelated = createAbortCell();
     const request = createRequestAbort(flight.signal, 60_000, unrelated);
     expect(request.signal).not.toBe(flight.signal);
     flight.abort();
     expect(request.signal.aborted).toBe(true);
     expect(request.cause()).toBe('client');
-    expect(unrelated.signal.aborted).toBe(false);
+    expect(unrelated.aborted).toBe(false);
     request.dispose();
   });
 });

@@ -4,10 +4,12 @@
  * triple's `timeout` and fails over. One controller per attempt lets that timer end the attempt alone.
  */
 
+import { type AbortCell, type AbortWatch, createAbortCell } from '@llmgw/core';
+
 export type AbortCause = 'client' | 'request_timeout' | 'first_byte_timeout';
 
 export interface AttemptAbort {
-  readonly signal: AbortSignal;
+  readonly signal: AbortWatch;
   cause(): AbortCause | undefined;
   abort(cause: AbortCause): void;
   armFirstByte(timeoutMs: number): void;
@@ -17,12 +19,12 @@ export interface AttemptAbort {
 }
 
 export interface RequestAbort {
-  readonly signal: AbortSignal;
+  readonly signal: AbortWatch;
   cause(): AbortCause | undefined;
   /**
    * The next attempt's abort. Only an attempt that can end alone (`endsAlone`: a stream, with its
    * first-byte timer and a client that may leave mid-body) gets a controller of its own; any other
-   * attempt shares the request's signal, since an AbortController with its listener costs more than
+   * attempt shares the request's signal, since an abort of its own with its listener costs more than
    * the rest of the attempt's bookkeeping. A shared attempt's `abort` ends the request.
    */
   forAttempt(endsAlone: boolean): AttemptAbort;
@@ -32,22 +34,18 @@ export interface RequestAbort {
 
 /**
  * The request's abort: the client leaving or the time budget running out. `owned` is the caller's
- * own controller whose signal `client` is (the HTTP layer's, aborted when its client leaves): it then
- * serves as the request's, so a request costs one controller and no listener. Without it, a
- * controller of our own follows `client` (a coalesced flight's signal, say).
+ * own cell that `client` is (the HTTP layer's, aborted when its client leaves): it then serves as the
+ * request's, so a request costs one cell and no listener. Without it, a cell of our own follows
+ * `client` (a coalesced flight's signal, say).
  */
-export function createRequestAbort(
-  client: AbortSignal,
-  timeoutMs: number,
-  owned?: AbortController,
-): RequestAbort {
-  const controller = owned !== undefined && owned.signal === client ? owned : new AbortController();
+export function createRequestAbort(client: AbortWatch, timeoutMs: number, owned?: AbortCell): RequestAbort {
+  const controller = owned !== undefined && owned === client ? owned : createAbortCell();
   const follows = controller !== owned;
   let cause: AbortCause | undefined;
   // An abort we did not make is the client's.
-  const causeOf = () => cause ?? (controller.signal.aborted ? 'client' : undefined);
+  const causeOf = () => cause ?? (controller.aborted ? 'client' : undefined);
   const abort = (why: AbortCause) => {
-    if (controller.signal.aborted) return;
+    if (controller.aborted) return;
     cause = why;
     controller.abort(new Error(`request aborted: ${why}`));
   };
@@ -60,11 +58,11 @@ export function createRequestAbort(
   // Every non-stream attempt of the request hands out the same one.
   let shared: AttemptAbort | undefined;
   return {
-    signal: controller.signal,
+    signal: controller,
     cause: causeOf,
     forAttempt(endsAlone) {
-      if (endsAlone) return createAttemptAbort(controller.signal, () => causeOf() ?? 'client');
-      shared ??= sharedAttemptAbort(controller.signal, causeOf, abort);
+      if (endsAlone) return createAttemptAbort(controller, () => causeOf() ?? 'client');
+      shared ??= sharedAttemptAbort(controller, causeOf, abort);
       return shared;
     },
     dispose() {
@@ -74,8 +72,8 @@ export function createRequestAbort(
   };
 }
 
-function createAttemptAbort(request: AbortSignal, requestCause: () => AbortCause): AttemptAbort {
-  const controller = new AbortController();
+function createAttemptAbort(request: AbortWatch, requestCause: () => AbortCause): AttemptAbort {
+  const controller = createAbortCell();
   let cause: AbortCause | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abort = (why: AbortCause) => {
@@ -88,7 +86,7 @@ function createAttemptAbort(request: AbortSignal, requestCause: () => AbortCause
   if (request.aborted) onRequest();
   else request.addEventListener('abort', onRequest, { once: true });
   return {
-    signal: controller.signal,
+    signal: controller,
     cause: () => cause,
     abort,
     armFirstByte(timeoutMs) {
@@ -104,7 +102,7 @@ function createAttemptAbort(request: AbortSignal, requestCause: () => AbortCause
 }
 
 function sharedAttemptAbort(
-  signal: AbortSignal,
+  signal: AbortWatch,
   cause: () => AbortCause | undefined,
   abort: (why: AbortCause) => void,
 ): AttemptAbort {

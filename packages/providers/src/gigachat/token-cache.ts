@@ -1,4 +1,4 @@
-import { LlmgwError } from '@llmgw/core';
+import { type AbortWatch, LlmgwError } from '@llmgw/core';
 import { TOKEN_REFRESH_AHEAD_MS } from './config.js';
 import type { GigachatToken } from './response.js';
 
@@ -11,7 +11,7 @@ export interface GigachatTokenCacheOptions {
 
 export interface GigachatTokenCache {
   /** A token valid for at least `refreshAheadMs`; concurrent callers for one key share one fetch. */
-  getToken(keyId: string, authKey: string, signal?: AbortSignal): Promise<string>;
+  getToken(keyId: string, authKey: string, signal?: AbortWatch): Promise<string>;
   /** After a 401: forget `staleToken` unless it was already replaced, so N callers cause one refresh. */
   invalidate(keyId: string, staleToken: string): void;
   /** Forget a key entirely (removed from the pool). */
@@ -26,7 +26,7 @@ interface Flight {
 }
 
 /** Resolves with the shared fetch, or rejects when this caller's own signal aborts first. */
-function waitFor(flight: Flight, signal: AbortSignal | undefined): Promise<GigachatToken> {
+function waitFor(flight: Flight, signal: AbortWatch | undefined): Promise<GigachatToken> {
   if (!signal) return flight.promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   flight.waiters += 1;
