@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@llmgw/db/testing';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import type { Target } from './open-loop.js';
 import { type Child, startChild } from './processes.js';
 
@@ -25,6 +25,13 @@ export const STREAM_BODY = JSON.stringify({
   messages: [{ role: 'user', content: 'hello' }],
   stream: true,
 });
+
+/** One POST of `body` to `target`, read to its end; anything but a 200 is an error. */
+export async function sendOne(target: Target, body: string, dispatcher: Dispatcher): Promise<void> {
+  const response = await request(target.url, { method: 'POST', headers: target.headers, body, dispatcher });
+  await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`${target.url}: status ${response.statusCode}`);
+}
 
 /** One gateway process: its own environment, Node flags, or another build's bundle. */
 export interface GatewaySpec {

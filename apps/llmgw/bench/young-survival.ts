@@ -8,10 +8,10 @@
 //   pnpm bench:survival [--requests=5000] [--warm=500] [--bundle=<a copy of llmgw.mjs beside it>]
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { numberOption, readOptions, usage } from './cli.js';
 import { median } from './open-loop.js';
-import { STREAM_BODY, startRig } from './rig.js';
+import { STREAM_BODY, sendOne, startRig } from './rig.js';
 
 const TOOL = 'bench:survival';
 const values = readOptions(TOOL, {
@@ -57,16 +57,7 @@ async function measure(mode: 'json' | 'stream'): Promise<Survival> {
     // The rig's own target body is the JSON request; the stream one differs only in `stream: true`.
     const body = mode === 'stream' ? STREAM_BODY : hop.target.body;
     const send = async (count: number) => {
-      for (let index = 0; index < count; index += 1) {
-        const response = await request(hop.target.url, {
-          method: 'POST',
-          headers: hop.target.headers,
-          body,
-          dispatcher: agent,
-        });
-        await response.body.text();
-        if (response.statusCode !== 200) throw new Error(`${mode}: status ${response.statusCode}`);
-      }
+      for (let index = 0; index < count; index += 1) await sendOne(hop.target, body, agent);
     };
     await send(warm);
     const before = hop.child.output().filter((line) => line.includes('gc=')).length;
