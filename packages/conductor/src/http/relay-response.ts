@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { verbatimJson } from '@llmgw/providers';
-import type { RelayResult } from '../contracts.js';
+import type { RelayHeaders, RelayResult } from '../contracts.js';
 import { clientErrorResponse } from './client-error.js';
 import { writeSse } from './write-sse.js';
 
@@ -12,11 +12,20 @@ import { writeSse } from './write-sse.js';
  */
 export function relayResponse(result: RelayResult, outgoing?: ServerResponse): Response {
   switch (result.kind) {
-    case 'json':
-      return new Response(verbatimJson(result.body) ?? JSON.stringify(result.body), {
-        status: result.status,
-        headers: { ...result.headers, 'content-type': 'application/json; charset=utf-8' },
-      });
+    case 'json': {
+      const text = verbatimJson(result.body) ?? JSON.stringify(result.body);
+      const headers: RelayHeaders = { ...result.headers, 'content-type': 'application/json; charset=utf-8' };
+      // On the gateway's own server an answer goes straight to the socket, as a stream does: no
+      // Response to build and read back, and it leaves before Hono unwinds its middlewares. Only a
+      // 200, which is what the access line reads off RESPONSE_ALREADY_SENT.
+      if (outgoing !== undefined && result.status === 200) {
+        headers['content-length'] = String(Buffer.byteLength(text));
+        outgoing.writeHead(200, headers);
+        outgoing.end(text);
+        return RESPONSE_ALREADY_SENT;
+      }
+      return new Response(text, { status: result.status, headers });
+    }
     case 'stream': {
       const headers = {
         ...result.headers,

@@ -174,13 +174,22 @@ describe('startConductor', () => {
 
 describe('a relayed answer on its own socket', () => {
   it('lets the relay keep its bookkeeping until after the write, and logs the request line after it', async () => {
-    const { conductor, relay, lines } = await start(() => okJson({ id: 'fast' }));
+    const { conductor, relay, lines } = await start(() =>
+      okJson({ id: 'fast', note: 'ü' }, { 'x-llm-attempts': 'mock/m#1:ok' }),
+    );
     const response = await fetch(`${conductor.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { ...HEADERS, 'x-request-id': 'socket-1' },
       body: CHAT,
     });
-    expect(await response.json()).toEqual({ id: 'fast' });
+    // Written to the socket by the route itself: the relay's headers, the id, and the length in bytes.
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('content-length')).toBe(
+      String(Buffer.byteLength('{"id":"fast","note":"ü"}')),
+    );
+    expect(response.headers.get('x-llm-attempts')).toBe('mock/m#1:ok');
+    expect(response.headers.get('x-request-id')).toBe('socket-1');
+    expect(await response.json()).toEqual({ id: 'fast', note: 'ü' });
     expect(relay.inputs[0]?.answersOnSocket).toBe(true);
     await until(() => lines().some((line) => line.msg === 'request'));
     expect(lines().filter((line) => line.msg === 'request')).toEqual([
