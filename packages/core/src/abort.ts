@@ -18,8 +18,9 @@ export interface AbortCell extends AbortWatch {
  * An abort as cheap as a flag and an array. Node 20's `AbortController` makes an `EventTarget` with a
  * map of its own and changes its prototype: with one listener added and removed, 4-6 µs and a
  * promoted object per request on the gateway's path, where this costs well under 0.1 µs
- * (docs/design/conductor.md, "An abort without an AbortController"). Listeners run once, in the order they were added;
- * one that throws is reported as uncaught, as an `EventTarget` reports it, after the rest ran.
+ * (docs/design/conductor.md, "An abort without an AbortController"). Listeners run once, in the
+ * order they were added; one that throws is reported as uncaught, as an `EventTarget` reports it,
+ * after the rest ran.
  */
 export function createAbortCell(): AbortCell {
   return new Cell();

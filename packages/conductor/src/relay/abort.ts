@@ -1,7 +1,7 @@
 /*
  * Why a request or an attempt was aborted decides what happens next: a client that left is nobody's
  * fault (no penalty), a request over its time budget gets a 504, and a first-byte timeout is the
- * triple's `timeout` and fails over. One controller per attempt lets that timer end the attempt alone.
+ * triple's `timeout` and fails over. An abort per stream attempt lets that timer end the attempt alone.
  */
 
 import { type AbortCell, type AbortWatch, createAbortCell } from '@llmgw/core';
@@ -23,7 +23,7 @@ export interface RequestAbort {
   cause(): AbortCause | undefined;
   /**
    * The next attempt's abort. Only an attempt that can end alone (`endsAlone`: a stream, with its
-   * first-byte timer and a client that may leave mid-body) gets a controller of its own; any other
+   * first-byte timer and a client that may leave mid-body) gets an abort of its own; any other
    * attempt shares the request's signal, since an abort of its own with its listener costs more than
    * the rest of the attempt's bookkeeping. A shared attempt's `abort` ends the request.
    */
@@ -39,15 +39,15 @@ export interface RequestAbort {
  * `client` (a coalesced flight's signal, say).
  */
 export function createRequestAbort(client: AbortWatch, timeoutMs: number, owned?: AbortCell): RequestAbort {
-  const controller = owned !== undefined && owned === client ? owned : createAbortCell();
-  const follows = controller !== owned;
+  const cell = owned === client && owned !== undefined ? owned : createAbortCell();
+  const follows = cell !== owned;
   let cause: AbortCause | undefined;
   // An abort we did not make is the client's.
-  const causeOf = () => cause ?? (controller.aborted ? 'client' : undefined);
+  const causeOf = () => cause ?? (cell.aborted ? 'client' : undefined);
   const abort = (why: AbortCause) => {
-    if (controller.aborted) return;
+    if (cell.aborted) return;
     cause = why;
-    controller.abort(new Error(`request aborted: ${why}`));
+    cell.abort(new Error(`request aborted: ${why}`));
   };
   const onClient = () => abort('client');
   const timer = setTimeout(() => abort('request_timeout'), timeoutMs);
@@ -58,11 +58,11 @@ export function createRequestAbort(client: AbortWatch, timeoutMs: number, owned?
   // Every non-stream attempt of the request hands out the same one.
   let shared: AttemptAbort | undefined;
   return {
-    signal: controller,
+    signal: cell,
     cause: causeOf,
     forAttempt(endsAlone) {
-      if (endsAlone) return createAttemptAbort(controller, () => causeOf() ?? 'client');
-      shared ??= sharedAttemptAbort(controller, causeOf, abort);
+      if (endsAlone) return createAttemptAbort(cell, () => causeOf() ?? 'client');
+      shared ??= sharedAttemptAbort(cell, causeOf, abort);
       return shared;
     },
     dispose() {
@@ -73,20 +73,20 @@ export function createRequestAbort(client: AbortWatch, timeoutMs: number, owned?
 }
 
 function createAttemptAbort(request: AbortWatch, requestCause: () => AbortCause): AttemptAbort {
-  const controller = createAbortCell();
+  const cell = createAbortCell();
   let cause: AbortCause | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abort = (why: AbortCause) => {
     if (cause !== undefined) return;
     cause = why;
     clearTimeout(timer);
-    controller.abort(new Error(`attempt aborted: ${why}`));
+    cell.abort(new Error(`attempt aborted: ${why}`));
   };
   const onRequest = () => abort(requestCause());
   if (request.aborted) onRequest();
   else request.addEventListener('abort', onRequest, { once: true });
   return {
-    signal: controller,
+    signal: cell,
     cause: () => cause,
     abort,
     armFirstByte(timeoutMs) {
