@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from '@llmgw/providers';
 import { createSseReader, type SseMessage } from './sse-reader.js';
 
@@ -35,7 +36,8 @@ export function translateChatStream(
   translator: ChatStreamTranslator,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const decoder = new TextDecoder();
+  // Not a TextDecoder: in stream mode it opens an ICU converter per stream (see createSseDecoder).
+  const decoder = new StringDecoder('utf8');
   const sse = createSseReader();
   let started = false;
   let finished = false;
@@ -95,7 +97,7 @@ export function translateChatStream(
           });
           break;
         }
-        const messages = step.done ? sse.end() : sse.push(decoder.decode(step.value, { stream: true }));
+        const messages = step.done ? sse.end() : sse.push(decoder.write(step.value));
         for (const message of messages) {
           if (finished) break;
           out += handle(message);
