@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import type { AbortWatch } from '@llmgw/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayInput, RelayResult } from '../contracts.js';
@@ -222,6 +223,60 @@ describe('the request body over a real socket', () => {
     });
     expect(served.status).toBe(200);
     expect(relay.inputs).toHaveLength(1);
+  });
+
+  /** A raw keep-alive socket to the conductor: the test decides when each byte leaves. */
+  function rawClient(port: number): Promise<{ socket: Socket; received: () => string }> {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => resolve({ socket, received: () => text }));
+      socket.setNoDelay(true);
+      socket.on('data', (chunk) => {
+        text += chunk.toString('utf8');
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  function head(bodyBytes: number): string {
+    return [
+      'POST /v1/chat/completions HTTP/1.1',
+      'host: 127.0.0.1',
+      `authorization: Bearer ${TEST_TOKEN}`,
+      'content-type: application/json',
+      `content-length: ${bodyBytes}`,
+      '',
+      '',
+    ].join('\r\n');
+  }
+
+  it('reads a body that arrives in pieces after its headers, a character cut between two of them', async () => {
+    const { conductor, relay } = await start(() => okJson({ ok: true }));
+    const body = Buffer.from(
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'héllo wörld' }] }),
+    );
+    const cut = body.indexOf(Buffer.from('ö')) + 1;
+    const { socket, received } = await rawClient(conductor.port);
+    socket.write(head(body.length));
+    await sleep(30);
+    socket.write(body.subarray(0, cut));
+    await sleep(30);
+    socket.write(body.subarray(cut));
+    await until(() => received().includes('{"ok":true}'));
+    socket.destroy();
+    expect(received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(relay.inputs).toHaveLength(1);
+    expect(relay.inputs[0]?.body.messages).toEqual([{ role: 'user', content: 'héllo wörld' }]);
+  });
+
+  it('finishes a request whose client left before its body was whole, without calling the relay', async () => {
+    const { conductor, relay, lines } = await start(() => okJson({ ok: true }));
+    const { socket } = await rawClient(conductor.port);
+    socket.write(`${head(CHAT.length)}${CHAT.slice(0, 10)}`);
+    socket.destroy();
+    // The request still ends (its access line is written): nothing waits for a body that cannot come.
+    await until(() => lines().some((line) => line.msg === 'request'));
+    expect(relay.inputs).toHaveLength(0);
   });
 
   it('aborts the relay signal when the client disconnects mid-request', async () => {
