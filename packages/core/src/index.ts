@@ -25,6 +25,7 @@ export {
   TRIPLE_STATES,
   type TripleState,
 } from './states.js';
+export { withoutBom } from './text.js';
 export * from './triple/index.js';
 export type {
   Classification,

@@ -1,4 +1,4 @@
-import { type AbortWatch, LlmgwError } from '@llmgw/core';
+import { type AbortWatch, LlmgwError, withoutBom } from '@llmgw/core';
 import type { Dispatcher } from 'undici';
 
 export interface UpstreamResponse {
@@ -123,9 +123,8 @@ export function createUpstreamCall(
     fill();
     await untilDone();
     if (failed) throw fail(failure);
-    const decoded = joined(chunks, buffered).toString('utf8');
     // As TextDecoder (and so undici's text()) does: a byte-order mark is not part of the text.
-    return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+    return withoutBom(joined(chunks, buffered).toString('utf8'));
   };
 
   const dump = async (): Promise<void> => {

@@ -1,3 +1,4 @@
+import { withoutBom } from '@llmgw/core';
 /** One key as read from a key file; the secret stays in memory and in the database only. */
 export interface KeyLine {
   secret: string;
@@ -30,7 +31,7 @@ export function parseKeyFile(text: string): ParsedKeyFile {
   const keys: KeyLine[] = [];
   const malformed: MalformedLine[] = [];
   const seen = new Set<string>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = withoutBom(text).split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();

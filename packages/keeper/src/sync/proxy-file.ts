@@ -1,3 +1,4 @@
+import { withoutBom } from '@llmgw/core';
 import type { MalformedLine } from './key-file.js';
 
 export interface ProxyLine {
@@ -18,8 +19,7 @@ export function parseProxyFile(text: string): ParsedProxyFile {
   const proxies: ProxyLine[] = [];
   const malformed: MalformedLine[] = [];
   const seen = new Set<string>();
-  text
-    .replace(/^\uFEFF/, '')
+  withoutBom(text)
     .split(/\r?\n/)
     .forEach((raw, index) => {
       const line = index + 1;

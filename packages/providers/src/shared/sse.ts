@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { withoutBom } from '@llmgw/core';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export type SseEvent = EventSourceMessage;
@@ -9,8 +10,6 @@ export interface SseDecoder {
   end(): SseEvent[];
 }
 
-const BOM = '\uFEFF';
-
 /**
  * Bytes → SSE events, correct for any split of the input: the string decoder keeps a multi-byte
  * character cut between two reads, and eventsource-parser keeps partial lines (including a `\r`
@@ -18,8 +17,8 @@ const BOM = '\uFEFF';
  *
  * Node's StringDecoder rather than a streaming TextDecoder: each stream makes one, and a TextDecoder
  * in stream mode opens an ICU converter and decodes through it, which was a fifth of the time from a
- * stream's headers to its first byte written (sequential streams, CPU profile). It keeps no byte-order
- * mark out, so the first text drops one, as TextDecoder and the SSE spec do.
+ * stream's headers to its first byte written (sequential streams, CPU profile). Unlike TextDecoder it
+ * keeps a byte-order mark, so the first text drops it here.
  */
 export function createSseDecoder(): SseDecoder {
   const decoder = new StringDecoder('utf8');
@@ -27,7 +26,7 @@ export function createSseDecoder(): SseDecoder {
   const decode = (text: string): string => {
     if (started || text === '') return text;
     started = true;
-    return text.startsWith(BOM) ? text.slice(1) : text;
+    return withoutBom(text);
   };
   let events: SseEvent[] = [];
   const parser = createParser({
