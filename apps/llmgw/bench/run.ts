@@ -4,6 +4,7 @@
 // first byte and the gateway's RSS. Prints a table and writes output/bench.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
+import { numberOption, readOptions } from './cli.js';
 import {
   type LatencySummary,
   median,
@@ -17,24 +18,28 @@ import { rssMb } from './processes.js';
 import { STREAM_BODY, startRig } from './rig.js';
 import { countCores, type PerRequest } from './schedstat.js';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [name, value] = arg.replace(/^--/, '').split('=');
-    return [name ?? '', value ?? 'true'] as const;
-  }),
-);
-const seconds = Number(args.get('seconds') ?? 10);
+const TOOL = 'bench';
+const values = readOptions(TOOL, {
+  seconds: { type: 'string', default: '10' },
+  rounds: { type: 'string', default: '5' },
+  soak: { type: 'string', default: '0' },
+  settle: { type: 'string', default: '120' },
+  'latency-rounds': { type: 'string', default: '5' },
+  'first-byte-rounds': { type: 'string', default: '5' },
+});
+const number = (name: string, text: string, least: number) => numberOption(TOOL, name, text, least);
+const seconds = number('seconds', values.seconds, 1);
 // Single rounds spread by up to 30 points on this 2-core machine; the median of five moves far less.
-const THROUGHPUT_ROUNDS = Number(args.get('rounds') ?? 5);
-const soakSeconds = Number(args.get('soak') ?? 0);
-const settleSeconds = Number(args.get('settle') ?? 120);
+const THROUGHPUT_ROUNDS = number('rounds', values.rounds, 1);
+const soakSeconds = number('soak', values.soak, 0);
+const settleSeconds = number('settle', values.settle, 0);
 const RSS_IDLE_TARGET_MB = 100;
-const LATENCY_ROUNDS = Number(args.get('latency-rounds') ?? 5);
+const LATENCY_ROUNDS = number('latency-rounds', values['latency-rounds'], 1);
 // The same build's first byte, one stream at a time, read 0.54 ms added in one reading and 1.60 ms in
 // another, less than half an hour apart on one machine (the bare proxy 0.37 and 1.12): single
 // readings mostly measure the machine's state, so the first byte runs in rounds and reports their
 // median, as latency does.
-const FIRST_BYTE_ROUNDS = Number(args.get('first-byte-rounds') ?? 5);
+const FIRST_BYTE_ROUNDS = number('first-byte-rounds', values['first-byte-rounds'], 1);
 const STREAMS_PER_ROUND = 200;
 
 /** The soak's RSS: its range, and the first and the last minute's highest sample. */
