@@ -131,11 +131,12 @@ function rateLatency(perRound: readonly Round[], cores: RateLatency['cores']): R
   };
 }
 
-/** The machine's CPU time counters (all cores, in ticks) from /proc/stat: steal and the total. */
+type StreamSummary = Awaited<ReturnType<typeof streamFirstByteAlternating>>[number];
+
 interface FirstByteRound {
-  direct: { p50: number; p99: number };
-  gateway: { p50: number; p99: number };
-  bareProxy: { p50: number; p99: number };
+  direct: StreamSummary;
+  gateway: StreamSummary;
+  bareProxy: StreamSummary;
   addedP50: number;
   bareAddedP50: number;
 }
@@ -183,6 +184,7 @@ function firstByteRows(firstByte: FirstByte): string[][] {
   ];
 }
 
+/** The machine's CPU time counters (all cores, in ticks) from /proc/stat: steal and the total. */
 async function cpuTimes(): Promise<{ steal: number; total: number }> {
   const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
   const fields = (/^cpu\s+(.*)$/m.exec(stat)?.[1] ?? '').trim().split(/\s+/).map(Number);
@@ -275,11 +277,12 @@ async function main() {
       latency[rate] = rateLatency(perRound, { gateway: gatewayCores, bareProxy: bareCores });
     }
     results.latency = latency;
-    results.streamFirstByte = await firstByteRounds([
+    const firstByte = await firstByteRounds([
       { ...direct, body: STREAM_BODY },
       { ...viaGateway, body: STREAM_BODY },
       { ...viaBare, body: STREAM_BODY },
     ]);
+    results.streamFirstByte = firstByte;
     clearInterval(sampler);
     // Idle after load: V8 gives back the young generation it grew under load only once allocation has
     // stayed low for a while (its memory reducer), so this is read after `--settle` quiet seconds.
@@ -354,7 +357,7 @@ async function main() {
           [`failed @${rate} req/s`, String(entry.gateway.failed)],
         ];
       }),
-      ...firstByteRows(results.streamFirstByte as FirstByte),
+      ...firstByteRows(firstByte),
       ['gateway RSS idle, before any request (MB)', rssCold.toFixed(1)],
       ['gateway RSS just after the warm-up (MB)', rssAfterWarmUp.toFixed(1)],
       [`gateway RSS idle, ${settleSeconds} s after load (MB)`, rssSettled.toFixed(1)],

@@ -26,6 +26,7 @@ export {
   unsupportedParameter,
 } from './shared/refusal.js';
 export { parseResetStamp, parseRetryAfter, type RetryHint, readRetryHeaders } from './shared/retry-after.js';
+export { createSseDecoder, type SseDecoder, type SseEvent } from './shared/sse.js';
 export { isUpstreamStreamError, STREAM_TRUNCATED } from './shared/stream-error.js';
 export type {
   AuthScheme,

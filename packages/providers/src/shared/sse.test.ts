@@ -41,4 +41,28 @@ describe('createSseDecoder', () => {
   it('flushes a last event without its blank line at the end', () => {
     expect(dataOf([bytes('data: one\n\ndata: [DONE]')])).toEqual(['one', '[DONE]']);
   });
+
+  it('keeps event names, joins multi-line data and skips comments, however the text is cut', () => {
+    const text = 'event: a\ndata: {"x":1}\n\n: a comment\ndata: first\ndata: second\n\ndata:[DONE]\n\n';
+    const events = (pushes: string[]) => {
+      const decoder = createSseDecoder();
+      return [...pushes.flatMap((push) => decoder.push(push)), ...decoder.end()].map(({ event, data }) => ({
+        event,
+        data,
+      }));
+    };
+    const expected = [
+      { event: 'a', data: '{"x":1}' },
+      { event: undefined, data: 'first\nsecond' },
+      { event: undefined, data: '[DONE]' },
+    ];
+    expect(events([text])).toEqual(expected);
+    for (let cut = 1; cut < text.length; cut += 1) {
+      expect(events([text.slice(0, cut), text.slice(cut)])).toEqual(expected);
+    }
+  });
+
+  it('accepts CRLF and CR line ends, a CRLF split between pieces included', () => {
+    expect(dataOf(['data: one\r', '\n\r\ndata: two\r\r'])).toEqual(['one', 'two']);
+  });
 });

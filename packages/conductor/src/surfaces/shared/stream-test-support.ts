@@ -1,5 +1,5 @@
+import { createSseDecoder, type SseEvent } from '@llmgw/providers';
 import { sseStream } from '../../http/test-support.js';
-import { createSseReader, type SseMessage } from './sse-reader.js';
 import { type ChatStreamTranslator, translateChatStream } from './translate-stream.js';
 
 /*
@@ -11,16 +11,16 @@ import { type ChatStreamTranslator, translateChatStream } from './translate-stre
 export async function translateFrames(
   source: ReadableStream<Uint8Array>,
   translator: ChatStreamTranslator,
-): Promise<SseMessage[]> {
+): Promise<SseEvent[]> {
   const text = await new Response(translateChatStream(source, translator)).text();
-  const reader = createSseReader();
+  const reader = createSseDecoder();
   return [...reader.push(text), ...reader.end()];
 }
 
 export function translateChunks(
   chunks: readonly unknown[],
   translator: ChatStreamTranslator,
-): Promise<SseMessage[]> {
+): Promise<SseEvent[]> {
   return translateFrames(sseStream(chunks), translator);
 }
 
@@ -33,7 +33,7 @@ export function brokenStream(
   return new Response(text).body as ReadableStream<Uint8Array>;
 }
 
-export function ndjson(events: readonly SseMessage[]): ReadableStream<Uint8Array> {
+export function ndjson(events: readonly SseEvent[]): ReadableStream<Uint8Array> {
   return new Response(events.map((event) => `${event.data}\n`).join('')).body as ReadableStream<Uint8Array>;
 }
 

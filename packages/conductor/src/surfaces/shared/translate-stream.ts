@@ -1,6 +1,4 @@
-import { StringDecoder } from 'node:string_decoder';
-import type { ChatCompletionChunk } from '@llmgw/providers';
-import { createSseReader, type SseMessage } from './sse-reader.js';
+import { type ChatCompletionChunk, createSseDecoder, type SseEvent } from '@llmgw/providers';
 
 /** One streamed tool-call fragment of a chat chunk (`index`, and `id`/`name` on its first one). */
 export type ToolCallFragment = NonNullable<
@@ -36,13 +34,11 @@ export function translateChatStream(
   translator: ChatStreamTranslator,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  // Not a TextDecoder: in stream mode it opens an ICU converter per stream (see createSseDecoder).
-  const decoder = new StringDecoder('utf8');
-  const sse = createSseReader();
+  const sse = createSseDecoder();
   let started = false;
   let finished = false;
 
-  const handle = (message: SseMessage): string => {
+  const handle = (message: SseEvent): string => {
     if (message.data === '[DONE]') {
       finished = true;
       return translator.done();
@@ -97,7 +93,7 @@ export function translateChatStream(
           });
           break;
         }
-        const messages = step.done ? sse.end() : sse.push(decoder.write(step.value));
+        const messages = step.done ? sse.end() : sse.push(step.value);
         for (const message of messages) {
           if (finished) break;
           out += handle(message);
