@@ -1,61 +1,22 @@
-import type { ChatCompletionRequest, EmbeddingsRequest, ProviderAdapter, Usage } from '@llmgw/providers';
-import { sendUpstream, type UpstreamTarget } from '@llmgw/upstream';
-import { type AttemptEnd, classifyAttemptError, droppedLogger } from './attempt-end.js';
-import { type AttemptContext, type AttemptStep, leaseTarget, stepAfter } from './attempt-step.js';
+import type {
+  CallContext,
+  ChatCompletionRequest,
+  EmbeddingsRequest,
+  ProviderAdapter,
+  Usage,
+} from '@llmgw/providers';
+import type { AttemptContext, AttemptStep } from './attempt-step.js';
+import { attemptWholeWith, type WholeAnswer } from './whole-attempt.js';
 
-interface Parsed {
-  body: unknown;
-  usage: Usage | undefined;
+/** One non-stream chat or embeddings attempt, in OpenAI's format through the provider's adapter. */
+export function attemptJson(ctx: AttemptContext): Promise<AttemptStep> {
+  return attemptWholeWith(ctx, {
+    build: ({ adapter }, call) => buildRequest(adapter, ctx, call),
+    parse: ({ adapter }, response, text) => parseResponse(adapter, ctx, response, text),
+  });
 }
 
-/** One non-stream attempt (chat or embeddings): call, read, parse, settle, decide. */
-export async function attemptJson(ctx: AttemptContext): Promise<AttemptStep> {
-  const { deps, input, lease, abort } = ctx;
-  const startedAt = deps.now();
-  let target: UpstreamTarget | undefined;
-  let ttfbMs: number | null = null;
-  let status: number | null = null;
-  let end: AttemptEnd;
-  let parsed: Parsed | undefined;
-  try {
-    target = leaseTarget(ctx);
-    const { adapter } = target;
-    const call = await sendUpstream(deps.upstream, target, (call) => buildRequest(adapter, ctx, call), {
-      signal: abort.signal,
-      requestId: input.requestId,
-      onDropped: droppedLogger(deps.log, input.requestId, lease.provider),
-    });
-    ttfbMs = call.ttfbMs;
-    status = call.response.status;
-    const hints = adapter.readRateLimitHints(call.response.headers, deps.now());
-    const text = await call.response.text();
-    parsed = parseResponse(adapter, ctx, call.response, text);
-    end = { kind: 'ok', status, usage: parsed.usage, hints };
-  } catch (error) {
-    end = classifyAttemptError(error, {
-      adapter: target?.adapter,
-      cause: abort.cause(),
-      firstByteTimeoutMs: deps.config.gateway.first_byte_timeout,
-      now: deps.now(),
-    });
-    if (end.kind === 'failure' && end.status !== undefined) status = end.status;
-  } finally {
-    abort.dispose();
-  }
-  ctx.journey.settle(lease, end, { startedAt, endedAt: deps.now(), ttfbMs, status });
-  if (end.kind !== 'ok') return stepAfter(ctx, end);
-  return {
-    kind: 'done',
-    result: { kind: 'json', status: 200, body: parsed?.body, headers: ctx.journey.headers() },
-    streaming: false,
-  };
-}
-
-function buildRequest(
-  adapter: ProviderAdapter,
-  ctx: AttemptContext,
-  call: Parameters<ProviderAdapter['buildChatRequest']>[0],
-) {
+function buildRequest(adapter: ProviderAdapter, ctx: AttemptContext, call: CallContext) {
   const { input, lease } = ctx;
   if (input.operation === 'embeddings') {
     if (adapter.buildEmbeddingsRequest === undefined)
@@ -74,7 +35,7 @@ function parseResponse(
   ctx: AttemptContext,
   response: { status: number; headers: Record<string, string> },
   text: string,
-): Parsed {
+): WholeAnswer {
   if (ctx.input.operation === 'embeddings') {
     if (adapter.parseEmbeddingsResponse === undefined) {
       throw new Error(`provider ${ctx.lease.provider} has no embeddings API`);

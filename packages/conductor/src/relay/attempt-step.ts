@@ -1,8 +1,9 @@
-import type { Classification, FailureReason } from '@llmgw/core';
-import { type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
+import type { Classification, FailureReason, UpstreamRequest } from '@llmgw/core';
+import type { CallContext } from '@llmgw/providers';
+import { sendUpstream, type UpstreamCall, type UpstreamTarget, upstreamTarget } from '@llmgw/upstream';
 import type { Lease, RelayInput, RelayResult } from '../contracts.js';
 import type { AttemptAbort } from './abort.js';
-import { type AttemptEnd, describeError } from './attempt-end.js';
+import { type AttemptEnd, describeError, droppedLogger } from './attempt-end.js';
 import { abortError, badRequestError, internalError } from './client-errors.js';
 import type { Journey } from './journey.js';
 import type { RelayDeps } from './types.js';
@@ -69,5 +70,19 @@ export function leaseTarget(ctx: AttemptContext): UpstreamTarget {
     id: lease.keyId,
     secret: lease.secret,
     pinnedProxyUrl: lease.pinnedProxyUrl,
+  });
+}
+
+/** The attempt's call to its leased target, aborted with the attempt and logged under its request. */
+export function sendLeased(
+  ctx: AttemptContext,
+  target: UpstreamTarget,
+  build: (target: UpstreamTarget, call: CallContext) => UpstreamRequest,
+): Promise<UpstreamCall> {
+  const { deps, input, lease, abort } = ctx;
+  return sendUpstream(deps.upstream, target, (call) => build(target, call), {
+    signal: abort.signal,
+    requestId: input.requestId,
+    onDropped: droppedLogger(deps.log, input.requestId, lease.provider),
   });
 }
