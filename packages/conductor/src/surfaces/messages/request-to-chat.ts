@@ -8,6 +8,7 @@ import {
   optionalNumber,
   requiredString,
   screenFields,
+  stringField,
   unsupported,
 } from '../shared/fields.js';
 
@@ -228,13 +229,6 @@ function toolResultText(block: Fields, param: string): string {
     throw invalid(`${param}.content`, 'a string or an array of text blocks', content);
   }
   return block.is_error === true ? `Error: ${text}` : text;
-}
-
-function stringField(block: Fields, field: string, param: string): string {
-  const value = block[field];
-  if (typeof value !== 'string' || value === '')
-    throw invalid(`${param}.${field}`, 'a non-empty string', value);
-  return value;
 }
 
 function mapTools(tools: unknown): ToolDefinition[] {

@@ -8,6 +8,7 @@ import {
   optionalNumber,
   requiredString,
   screenFields,
+  stringField,
   unsupported,
 } from '../shared/fields.js';
 
@@ -276,13 +277,6 @@ function toolOutput(output: unknown, param: string): string {
       return mapped.text ?? '';
     })
     .join('');
-}
-
-function stringField(item: Fields, field: string, param: string): string {
-  const value = item[field];
-  if (typeof value !== 'string' || value === '')
-    throw invalid(`${param}.${field}`, 'a non-empty string', value);
-  return value;
 }
 
 function mapTools(tools: unknown): ToolDefinition[] {

@@ -84,6 +84,14 @@ export function requiredString(body: Fields, field: string, example: string): st
   return value.trim();
 }
 
+/** A non-empty string inside the request (`param` says where), taken as sent. */
+export function stringField(fields: Fields, field: string, param: string): string {
+  const value = fields[field];
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`${param}.${field}`, 'a non-empty string', value);
+  return value;
+}
+
 /**
  * No silent drops (SPEC §7): every top-level field must be one the surface translates, and a known
  * field it cannot honour is refused with its reason. `api` names the surface in the message.
