@@ -6,6 +6,7 @@
  * See docs/design/conductor.md.
  */
 import type { AbortCell, AbortWatch, FailureReason, RateLimitHints, TripleOutcome } from '@llmgw/core';
+import type { AttemptRow } from '@llmgw/db';
 
 /** A provider and one of its models, as a client can ask for it (`provider/model`). */
 export interface Candidate {
@@ -85,26 +86,11 @@ export interface Pool {
   close(): Promise<void>;
 }
 
-/** One attempt of a request, for the attempt trail header and the attempts table. */
-export interface AttemptRecord {
-  requestId: string;
-  attemptNo: number;
-  final: boolean;
-  provider: string;
-  model: string;
-  keyId: number | null;
-  tripleId: number | null;
-  proxyId: number | null;
-  outcome: 'ok' | 'client_abort' | FailureReason;
-  status: number | null;
-  latencyMs: number;
-  ttfbMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  cachedTokens: number | null;
-  stream: boolean;
-  message: string | null;
-}
+/**
+ * One attempt of a request, for the attempt trail header and the attempts table: the table's row
+ * as the db package writes it, so the two cannot drift apart.
+ */
+export type AttemptRecord = AttemptRow;
 
 /** OpenAI-shaped error the client receives: `{"error": {message, type, code}}`. */
 export interface ClientError {
