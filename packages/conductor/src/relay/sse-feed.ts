@@ -4,12 +4,15 @@ import type { AttemptEnd } from './attempt-end.js';
 
 const encoder = new TextEncoder();
 
+/** What an upstream stream is read from, one piece (a pull) at a time. */
+export interface PullSource<Pull> {
+  next(): Promise<Pull>;
+  /** Stops reading the upstream and lets go of its socket. */
+  close(): Promise<void>;
+}
+
 export interface FeedOptions<Pull> {
-  source: {
-    next(): Promise<Pull>;
-    /** Stops reading the upstream and lets go of its socket. */
-    close(): Promise<void>;
-  };
+  source: PullSource<Pull>;
   /** What was read while deciding that the attempt had started (the first byte). */
   first: Pull;
   abort: AttemptAbort;

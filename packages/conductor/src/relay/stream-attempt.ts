@@ -5,16 +5,13 @@ import type { UpstreamTarget } from '@llmgw/upstream';
 import type { RelayHeaders, RelayResult } from '../contracts.js';
 import { type AttemptEnd, classifyAttemptError } from './attempt-end.js';
 import { type AttemptContext, type AttemptStep, leaseTarget, sendLeased, stepAfter } from './attempt-step.js';
-import type { StreamFeedOptions } from './sse-feed.js';
+import type { PullSource, StreamFeedOptions } from './sse-feed.js';
 import { settleStreamEnd } from './stream-end.js';
 
-/** What a stream reads from: its first pull decides whether the attempt started. */
-interface PullSource<Pull> {
-  next(): Promise<Pull>;
-  close(): Promise<void>;
-}
-
-/** What differs between the stream formats (chat chunks, a native API's events). */
+/**
+ * What differs between the stream formats (chat chunks, a native API's events). The source's first
+ * pull decides whether the attempt started.
+ */
 export interface StreamAttemptSpec<Pull extends { kind: string; error?: unknown }, Source> {
   build(target: UpstreamTarget, call: CallContext): UpstreamRequest;
   open(response: UpstreamResponse, target: UpstreamTarget): Source & PullSource<Pull>;
